@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EACCES, EINVAL } from './errno';
 import { KernelError } from './kernel-error';
 import { configureFaultAttr, createFaultAttr, shouldFail } from './fault-inject';
+import { Prng } from './prng';
 import { SysfsTree } from './sysfs';
 
 function run(attr: ReturnType<typeof createFaultAttr>, calls: number, size = 1): boolean[] {
@@ -64,14 +65,24 @@ describe('fault injection', () => {
     expect(attr.space).toBe(10);
   });
 
-  it('probability is honoured over many calls (seeded)', () => {
+  it('probability is honoured over many calls (seeded, within 4 standard deviations)', () => {
     for (const p of [1, 30, 50, 99]) {
       const attr = createFaultAttr('f', { probability: p, times: -1, seed: 42 });
       const n = 20000;
       const fails = run(attr, n).filter(Boolean).length;
-      expect(Math.abs(fails / n - p / 100)).toBeLessThan(0.015);
+      const sd = Math.sqrt((n * p * (100 - p)) / 10000);
+      expect(Math.abs(fails - (n * p) / 100)).toBeLessThan(4 * sd);
     }
   });
+
+  test.prop([fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 100 })])(
+    'an eligible call fails exactly when the point\'s PRNG draws below(100) < probability',
+    (seed, probability) => {
+      const attr = createFaultAttr('p', { probability, times: -1, seed });
+      const prng = new Prng(seed);
+      for (let i = 0; i < 200; i++) expect(shouldFail(attr, 1)).toBe(prng.below(100) < probability);
+    },
+  );
 
   it('same seed → same failures; another seed → another pattern; default seeds differ by name', () => {
     const pattern = (seed?: number, name = 'fail_dma') =>

@@ -1,3 +1,8 @@
+/**
+ * The one error class of pagemig's public boundary, carrying a closed errno `code`. Mirrors how a
+ * failing syscall reports `-errno` to user space, plus a message saying what is accepted. It is
+ * recognised across two installed copies of the package through a `Symbol.for()` marker.
+ */
 import { ERRNO, errnoName, strerror, type ErrnoName } from './errno';
 
 const MARKER = Symbol.for('pagemig.kernel-error');

@@ -24,8 +24,8 @@ import type { System } from './system';
 
 /**
  * Splits a locked large folio into order-0 folios; returns 0 or -errno. The head keeps its
- * PFN and its place; every new folio is locked like the head was and is added to `list`
- * after the head's position if `list` is given, otherwise to the head's LRU.
+ * PFN and its place; every new folio is locked like the head was and is appended to `list`
+ * when given (the head stays where it is, as in the kernel), otherwise put on the LRU.
  */
 export function splitFolioToList(sys: System, folio: number, list: FolioList | null): number {
   const mm = sys.memmap;
@@ -52,7 +52,7 @@ export function splitFolioToList(sys: System, folio: number, list: FolioList | n
   const index = mm.index[folio]!;
   const memcg = mm.memcg[folio]!;
   mm.clearCompound(folio, mm.folioOrder(folio));
-  let prev = folio;
+  const file = mm.folioTestAnon(folio) ? undefined : sys.rmap.addressSpaces[mm.mappingHandle(folio)];
   for (let i = 0; i < nr; i++) {
     const page = folio + i;
     mm.flags[page] = (headFlags & ~PGF_tail) | (mm.flags[page]! & PGF_hwpoison);
@@ -62,14 +62,12 @@ export function splitFolioToList(sys: System, folio: number, list: FolioList | n
     mm.private[page] = 0;
     // the caller's reference stays with the head
     mm.refcount[page] = mm.mapcount[page]! + fileRefs + (i === 0 ? callerRefs : 0);
+    if (file !== undefined && file.pages.get(index + i) === folio) file.pages.set(index + i, page);
     if (i === 0) continue;
-    if (list !== null) {
-      list.insertAfter(prev, page);
-      prev = page;
-    } else {
-      sys.lru.folioAddLru(page);
-    }
+    if (list !== null) list.add(page);
+    else sys.lru.folioAddLru(page);
   }
+  if (file !== undefined) file.nrFolios += nr - 1;
   if (onLru) sys.lru.folioAddLru(folio);
   // refs the page cache held for the tails are now held per page; nothing else changes
   sys.vmstat.count('thp_split_page');

@@ -50,3 +50,4 @@ export { System, createSystem, MTHP_ORDERS } from './system';
 export type { SystemConfig, SystemNodeConfig, SystemHooks, ThpSetting, MthpSetting } from './system';
 export { folioMcCopy, foliosMcCopy } from './copy';
 export { checkInvariants } from './invariants';
+export type { MovableOperations } from './movable-ops';

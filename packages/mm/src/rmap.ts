@@ -8,13 +8,13 @@
  * (PTE) and the large mapcount (PTE or PMD), plus the entire mapcount for a PMD mapping.
  * These loops are the hot path of migration: no allocation per folio.
  */
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PGF_dirty, PGF_head, PGF_mlocked } from '@pagemig/folio';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PGF_dirty, PGF_head } from '@pagemig/folio';
 import type { AddressSpace } from './address-space';
 import type { AnonVma } from './anon-vma';
 import type { Memmap } from './memmap';
 import { PTE_DIRTY, PTE_MIGRATION, PTE_PRESENT, PTE_WRITE, PTE_YOUNG } from './page-table';
 import type { Tlb } from './tlb';
-import { VM_LOCKED, type Vma } from './vma';
+import type { Vma } from './vma';
 
 /** Defer TLB flushes into the pending batch (`TTU_BATCH_FLUSH`). */
 export const TTU_BATCH_FLUSH = 0x1;
@@ -131,7 +131,6 @@ export class Rmap {
       const base = vma.addressOf(index);
       if (base + nr * PAGE_SIZE <= vma.start || base >= vma.end) continue;
       const pt = vma.mm.pageTable;
-      const locked = (vma.flags & VM_LOCKED) !== 0;
       if (nr === HPAGE_PMD_NR && base % HPAGE_PMD_SIZE === 0 && pt.isPmdLeaf(base)) {
         const leaf = pt.pmdLeaf(base)!;
         if ((leaf.bits & PTE_MIGRATION) === 0 || leaf.pfn !== src) continue;
@@ -139,7 +138,6 @@ export class Rmap {
         mm.mapping[dst + 1]!++;
         mm.private[dst + 1]!++;
         mm.refcount[dst]!++;
-        if (locked) mm.flags[dst]! |= PGF_mlocked;
         continue;
       }
       const first = Math.max(base, vma.start);
@@ -154,7 +152,6 @@ export class Rmap {
         mm.mapcount[dst + i]!++;
         if (large) mm.private[dst + 1]!++;
         mm.refcount[dst]!++;
-        if (locked) mm.flags[dst]! |= PGF_mlocked;
       }
     }
   }

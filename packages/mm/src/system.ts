@@ -38,6 +38,7 @@ import { MemCgroups, ROOT_MEMCG } from './memcg';
 import { Memmap } from './memmap';
 import { DEFAULT_POLICY, MPOL_BIND, MPOL_INTERLEAVE, MPOL_PREFERRED, mpolNew, type MemPolicy } from './mempolicy';
 import { MmStruct } from './mm-struct';
+import type { MovableOperations } from './movable-ops';
 import { GFP_HIGHUSER_MOVABLE, PageAlloc, __GFP_NOFAIL, __GFP_THISNODE, __GFP_ZERO } from './page-alloc';
 import { PTE_PROTNONE } from './page-table';
 import { DEFAULT_SECTION_SIZE, PhysMem, type NodeConfig } from './phys-mem';
@@ -115,6 +116,8 @@ export class System {
   readonly failPageAlloc: FaultAttr;
   readonly tasks = new Map<number, Task>();
   readonly hooks: SystemHooks = {};
+  /** Drivers of movable_ops pages (balloons). */
+  readonly movableOps: MovableOperations[] = [];
   /** Side results of the last fault (see `fault.ts`). */
   readonly fault: FaultResult = { waitFolio: NIL, numaFolio: NIL, numaAddr: 0 };
   readonly tpTlbFlush: Tracepoint<TlbFlushEvent>;
@@ -315,6 +318,11 @@ export class System {
   /** A task by pid (0 = none). */
   findTask(pid: number): Task | undefined {
     return this.tasks.get(pid);
+  }
+
+  /** The driver owning a `PG_movable_ops` page, if any. */
+  movableOpsOwner(pfn: number): MovableOperations | undefined {
+    return this.movableOps.find((ops) => ops.owns(pfn));
   }
 
   // ---- files and anon_vmas ----------------------------------------------------------------
