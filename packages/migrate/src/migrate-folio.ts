@@ -14,6 +14,7 @@ import {
   MIGRATE_ASYNC,
   MIGRATE_SYNC,
   MIGRATE_SYNC_LIGHT,
+  MR_DEMOTION,
   MR_MEMORY_FAILURE,
   PGF_active,
   PGF_mlocked,
@@ -59,10 +60,13 @@ export function migrateFolioUndoDst(ctx: MigrateContext, dst: number, locked: bo
   ctx.putDst(dst);
 }
 
-/** Cleans up a migrated source (mirrors `migrate_folio_done()`). */
+/**
+ * Cleans up a migrated source (mirrors `migrate_folio_done()`). Demotion's caller (reclaim)
+ * accounts `NR_ISOLATED_*` for the folios it took itself, so MR_DEMOTION leaves it alone.
+ */
 export function migrateFolioDone(ctx: MigrateContext, src: number): void {
   const sys = ctx.sys;
-  if ((sys.memmap.flags[src]! & PGF_movable_ops) === 0) sys.lru.modIsolated(src, -1);
+  if ((sys.memmap.flags[src]! & PGF_movable_ops) === 0 && ctx.reason !== MR_DEMOTION) sys.lru.modIsolated(src, -1);
   // MR_MEMORY_FAILURE: the caller releases the page when it handles the poison
   if (ctx.reason !== MR_MEMORY_FAILURE) sys.alloc.folioPut(src);
 }

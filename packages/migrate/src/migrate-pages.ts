@@ -46,8 +46,9 @@ async function migratePagesSync(ctx: MigrateContext, from: FolioList, ret: Folio
     ret.spliceTail(folios);
     return rc;
   }
+  // a large folio split in the batched pass counts as one failure, whatever its split pages do
   stats.nrThpFailed += astats.nrThpSplit;
-  let nrFailed = astats.nrThpSplit;
+  let nrFailed = astats.nrSplit;
   // every folio that failed the batched pass (except split THPs) is retried alone: not counted yet
   from.spliceTail(folios);
   while (!from.isEmpty()) {

@@ -50,12 +50,21 @@ function segv(task: Task, addr: number, write: boolean, why: string): KernelErro
   );
 }
 
-/** Resolves one page for an access, faulting and waiting as needed; returns the frame. */
-async function resolvePage(task: Task, addr: number, write: boolean): Promise<number> {
+/** `resolvePageNow()` result: wait for the folio in `sys.fault.waitFolio` to be unlocked, then retry. */
+const WAIT_MIGRATION = -2;
+/** `resolvePageNow()` result: run the NUMA hinting fault in `sys.fault`, then retry. */
+const WAIT_NUMA = -3;
+
+/**
+ * Resolves one page for an access without waiting: the frame, or WAIT_* when the caller must
+ * wait first; throws on a bad access. The caller touches the bytes in the same synchronous
+ * step, as the MMU does: nothing (a migration) can run between translation and access.
+ */
+function resolvePageNow(task: Task, addr: number, write: boolean): number {
   const mm = task.mm;
   const sys = mm.sys;
   const vpn = Math.floor(addr / PAGE_SIZE);
-  for (;;) {
+  for (let tries = 0; ; tries++) {
     let pfn = sys.tlb.lookup(task.cpu, mm.id, vpn, write);
     if (pfn >= 0) return pfn;
     pfn = translate(mm, addr, write);
@@ -65,15 +74,18 @@ async function resolvePage(task: Task, addr: number, write: boolean): Promise<nu
       return pfn;
     }
     const rc = handleMmFault(mm, addr, write ? FAULT_FLAG_WRITE : 0, task);
-    if (rc === 0) continue;
+    if (rc === 0) {
+      if (tries > 8) throw new Error(`internal: fault at 0x${addr.toString(16)} by pid ${task.pid} resolved nothing`);
+      continue;
+    }
     if (rc === VM_FAULT_RETRY) {
-      await sys.locks.folioWaitUnlocked(sys.fault.waitFolio);
-      continue;
+      // a migration entry always names a folio locked by its migration; anything else is corruption
+      if (!sys.memmap.folioTestLocked(sys.fault.waitFolio)) {
+        throw new Error(`internal: migration entry at 0x${addr.toString(16)} (pid ${task.pid}) for unlocked folio ${sys.fault.waitFolio}`);
+      }
+      return WAIT_MIGRATION;
     }
-    if (rc === VM_FAULT_NUMA) {
-      await sys.numaHintingFault(task, sys.fault.numaFolio, sys.fault.numaAddr);
-      continue;
-    }
+    if (rc === VM_FAULT_NUMA) return WAIT_NUMA;
     if (rc === VM_FAULT_OOM) throw new KernelError('ENOMEM', `out of memory on a fault at 0x${addr.toString(16)} by pid ${task.pid}`);
     if (rc === VM_FAULT_SIGBUS) throw new KernelError('EFAULT', `bus error at 0x${addr.toString(16)} by pid ${task.pid}: no page to back it`);
     const vma = mm.findVma(addr);
@@ -81,7 +93,12 @@ async function resolvePage(task: Task, addr: number, write: boolean): Promise<nu
   }
 }
 
-/** Copies bytes between a buffer and a task's memory (`write` = buffer → memory). */
+/**
+ * Copies bytes between a buffer and a task's memory (`write` = buffer → memory), like a user
+ * thread's loads and stores: through the CPU's TLB, faulting as needed. It awaits only to wait
+ * for a migration entry or a NUMA hinting fault; each page's translation and byte copy happen
+ * together. A bad access throws (`EFAULT` segmentation fault, `ENOMEM` on OOM).
+ */
 export async function accessVm(task: Task, addr: number, buf: Uint8Array, write: boolean): Promise<void> {
   if (task.exited) throw new KernelError('ESRCH', `pid ${task.pid} has exited`);
   const mm = task.mm;
@@ -92,10 +109,16 @@ export async function accessVm(task: Task, addr: number, buf: Uint8Array, write:
     const va = addr + pos;
     const off = va % PAGE_SIZE;
     const n = Math.min(buf.length - pos, PAGE_SIZE - off);
-    const pfn = await resolvePage(task, va, write);
+    let pfn = resolvePageNow(task, va, write);
+    while (pfn < 0) {
+      if (pfn === WAIT_MIGRATION) await sys.locks.folioWaitUnlocked(sys.fault.waitFolio);
+      else await sys.numaHintingFault(task, sys.fault.numaFolio, sys.fault.numaAddr);
+      if (task.exited) throw new KernelError('ESRCH', `pid ${task.pid} has exited`);
+      pfn = resolvePageNow(task, va, write);
+    }
     const phys = pfn * PAGE_SIZE + off;
     if (write) {
-      if (pfn === sys.zeroPfn) throw new Error('internal: write to the zero page');
+      if (sys.isZeroPfn(pfn)) throw new Error('internal: write to the zero page');
       sys.phys.write(phys, buf.subarray(pos, pos + n));
     } else {
       sys.phys.read(phys, buf.subarray(pos, pos + n));

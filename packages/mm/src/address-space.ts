@@ -6,6 +6,7 @@
  * (falls back to `fallback_migrate_folio`), `hugetlbfs`, or `unmovable` (`AS_UNMOVABLE`,
  * inaccessible mappings: migration fails with -EOPNOTSUPP).
  */
+import { PAGE_SIZE } from '@pagemig/folio';
 import type { Vma } from './vma';
 
 /** How the a_ops migrate a folio of this mapping. */
@@ -47,23 +48,34 @@ export class AddressSpace {
   readonly name: string;
   readonly kind: AddressSpaceKind;
   readonly migrateFolio: MigrateFolioOp;
-  /** Size in pages. */
+  /** Size in pages (`i_size` rounded up): a fault at or past it gets SIGBUS. */
   sizePages: number;
+  /** Size in bytes (`i_size`): reads stop there. */
+  size: number;
   /** Page index → head PFN of the folio caching it (every index of a large folio is listed). */
   readonly pages = new Map<number, number>();
   /** VMAs mapping this file (`i_mmap`). */
   readonly iMmap: Vma[] = [];
   /** Buffer heads by head PFN (buffer_migrate_folio filesystems). */
   readonly buffers = new Map<number, BufferHeads>();
+  /** Tasks waiting for a folio's buffer heads to be unlocked, by head PFN (`wait_on_buffer()`). */
+  readonly bufferWaiters = new Map<number, (() => void)[]>();
   /** Folios cached (not pages). */
   nrFolios = 0;
 
-  constructor(handle: number, name: string, kind: AddressSpaceKind, migrateFolio: MigrateFolioOp, sizePages: number) {
+  constructor(handle: number, name: string, kind: AddressSpaceKind, migrateFolio: MigrateFolioOp, sizePages: number, size = sizePages * PAGE_SIZE) {
     this.handle = handle;
     this.name = name;
     this.kind = kind;
     this.migrateFolio = migrateFolio;
     this.sizePages = sizePages;
+    this.size = size;
+  }
+
+  /** Sets `i_size` in bytes and the page count with it (`i_size_write()`). */
+  setSize(bytes: number): void {
+    this.size = bytes;
+    this.sizePages = Math.ceil(bytes / PAGE_SIZE);
   }
 
   /** Head PFN caching page `index`, or -1 (mirrors `filemap_get_folio()` without the ref). */

@@ -36,7 +36,7 @@ import {
 } from './page-table';
 import type { System } from './system';
 import type { Task } from './task';
-import { VM_EXEC, VM_HUGETLB, VM_LOCKED, VM_READ, VM_SHARED, VM_WRITE, type Vma } from './vma';
+import { VM_EXEC, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_READ, VM_SHARED, VM_WRITE, type Vma } from './vma';
 
 /** Out of memory (allocation or memcg limit). */
 export const VM_FAULT_OOM = 0x0001;
@@ -117,8 +117,8 @@ function numaFault(sys: System, pfn: number, addr: number): number {
 export function thpEligible(sys: System, vma: Vma, order: number): boolean {
   if (vma.file !== null || (vma.flags & VM_SHARED) !== 0) return false;
   const setting = sys.thpSetting(order);
-  if (setting === 'always') return (vma.flags & 0x40000000) === 0;
-  if (setting === 'madvise') return (vma.flags & 0x20000000) !== 0;
+  if (setting === 'always') return (vma.flags & VM_NOHUGEPAGE) === 0;
+  if (setting === 'madvise') return (vma.flags & VM_HUGEPAGE) !== 0;
   return false;
 }
 
@@ -169,6 +169,7 @@ function finishNewFolio(sys: System, vma: Vma, folio: number): void {
 function doPteFault(sys: System, mm: MmStruct, vma: Vma, addr: number, write: boolean, task: Task): number {
   const pt = mm.pageTable;
   const slot = pt.pteSlotAlloc(addr);
+  if (slot < 0) throw new Error(`internal: PTE fault at 0x${addr.toString(16)} under a PMD leaf`);
   const bits = pt.bitsAt(slot);
   if (bits === 0) {
     if (vma.file === null) return doAnonymousPage(sys, mm, vma, addr, write, task);
@@ -246,7 +247,8 @@ export function filemapGetFolio(sys: System, file: AddressSpace, index: number, 
   m.refcount[folio]! += 1;
   file.insert(index, folio, 1);
   sys.lru.folioAddLru(folio);
-  if (file.kind !== 'shmem') sys.vmstat.count('pgmajfault');
+  // a read from "disk": a major fault when a mapping asked for it
+  if (vma !== null && file.kind !== 'shmem') sys.vmstat.count('pgmajfault');
   return folio;
 }
 
@@ -274,7 +276,8 @@ function doFileFault(sys: System, mm: MmStruct, vma: Vma, addr: number, write: b
   mapPtes(sys, pt, slot, folio, 1, bits);
   if (file.kind === 'shmem') mm.rss.shmem++;
   else mm.rss.file++;
-  if ((vma.flags & VM_LOCKED) !== 0) m.flags[folio]! |= PGF_mlocked;
+  // the folio is on an LRU already: mlocking moves it to the unevictable list
+  if ((vma.flags & VM_LOCKED) !== 0) sys.lru.mlockFolio(folio);
   sys.alloc.folioPut(folio);
   return 0;
 }
@@ -316,18 +319,20 @@ function doWpPage(sys: System, mm: MmStruct, vma: Vma, addr: number, slot: numbe
     return 0;
   }
   // copy: the old page loses this mapping and its reference
+  const fileRss = vma.file !== null && !m.folioTestAnon(folio);
+  const rssDelta = (delta: number): void => {
+    if (!fileRss) mm.rss.anon += delta;
+    else if (vma.file!.kind === 'shmem') mm.rss.shmem += delta;
+    else mm.rss.file += delta;
+  };
   m.mapcount[pfn]!--;
   if (m.folioTestLarge(folio)) m.private[folio + 1]!--;
-  if (vma.file !== null && !m.folioTestAnon(folio)) {
-    if (vma.file.kind === 'shmem') mm.rss.shmem--;
-    else mm.rss.file--;
-  } else {
-    mm.rss.anon--;
-  }
+  rssDelta(-1);
   const rc = cowCopy(sys, mm, vma, addr, slot, pfn, task);
   if (rc !== 0) {
     m.mapcount[pfn]!++;
     if (m.folioTestLarge(folio)) m.private[folio + 1]!++;
+    rssDelta(1);
     return rc;
   }
   sys.tlb.flushRange(mm.cpumask, mm.id, addr / PAGE_SIZE, 1);

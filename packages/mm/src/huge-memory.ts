@@ -16,16 +16,18 @@ import {
   PGF_lru,
   PGF_partially_mapped,
   PGF_large_rmappable,
-  PGF_tail,
+  PGF_waiters,
 } from '@pagemig/folio';
 import type { FolioList } from './folio-list';
-import { PTE_MIGRATION, PTE_PRESENT, type PageTable } from './page-table';
+import { PTE_MIGRATION, PTE_PRESENT, PTE_SPECIAL, type PageTable } from './page-table';
 import type { System } from './system';
 
 /**
  * Splits a locked large folio into order-0 folios; returns 0 or -errno. The head keeps its
  * PFN and its place; every new folio is locked like the head was and is appended to `list`
  * when given (the head stays where it is, as in the kernel), otherwise put on the LRU.
+ * A tail put on `list` is isolated like the head: it carries one reference for it, as
+ * `lru_add_split_folio()` takes one (`folio_get()`) for each folio it adds to the list.
  */
 export function splitFolioToList(sys: System, folio: number, list: FolioList | null): number {
   const mm = sys.memmap;
@@ -55,13 +57,14 @@ export function splitFolioToList(sys: System, folio: number, list: FolioList | n
   const file = mm.folioTestAnon(folio) ? undefined : sys.rmap.addressSpaces[mm.mappingHandle(folio)];
   for (let i = 0; i < nr; i++) {
     const page = folio + i;
-    mm.flags[page] = (headFlags & ~PGF_tail) | (mm.flags[page]! & PGF_hwpoison);
+    // the lock bit is inherited; the lock's waiters stay queued on the head
+    mm.flags[page] = (i === 0 ? headFlags : headFlags & ~PGF_waiters) | (mm.flags[page]! & PGF_hwpoison);
     mm.mapping[page] = mapping;
     mm.index[page] = index + i;
     mm.memcg[page] = memcg;
     mm.private[page] = 0;
-    // the caller's reference stays with the head
-    mm.refcount[page] = mm.mapcount[page]! + fileRefs + (i === 0 ? callerRefs : 0);
+    // the caller's reference stays with the head; a tail going on `list` gets its own
+    mm.refcount[page] = mm.mapcount[page]! + fileRefs + (i === 0 || list !== null ? callerRefs : 0);
     if (file !== undefined && file.pages.get(index + i) === folio) file.pages.set(index + i, page);
     if (i === 0) continue;
     if (list !== null) list.add(page);
@@ -83,7 +86,8 @@ export function splitHugePmd(sys: System, pt: PageTable, addr: number): void {
   const leaf = pt.pmdLeaf(addr);
   if (leaf === null) return;
   pt.splitPmd(addr);
-  if ((leaf.bits & PTE_PRESENT) !== 0) {
+  // the huge zero page becomes 512 special PTEs of its frames: no references, no mapcounts
+  if ((leaf.bits & PTE_PRESENT) !== 0 && (leaf.bits & PTE_SPECIAL) === 0) {
     const mm = sys.memmap;
     const folio = leaf.pfn;
     mm.mapping[folio + 1]!--;

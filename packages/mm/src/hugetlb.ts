@@ -17,8 +17,13 @@ export class HugetlbPools {
   readonly order = HPAGE_PMD_ORDER;
   /** Free huge folios per node. */
   readonly free: FolioList[];
-  /** Huge folios owned by the pool per node (free + in use). */
+  /** Huge folios owned by the pool per node (free + in use, surplus included). */
   readonly nrHugepages: number[];
+  /**
+   * In-use huge folios beyond the node's requested pool size (`HugePages_Surp`): the pool was
+   * shrunk below what is in use, so they go back to the buddy allocator when freed.
+   */
+  readonly surplusHugepages: number[];
   private readonly memmap: Memmap;
   private readonly alloc: PageAlloc;
   private readonly pfnToNid: (pfn: number) => number;
@@ -29,6 +34,7 @@ export class HugetlbPools {
     this.pfnToNid = pfnToNid;
     this.free = Array.from({ length: nrNodes }, () => new FolioList(memmap));
     this.nrHugepages = new Array<number>(nrNodes).fill(0);
+    this.surplusHugepages = new Array<number>(nrNodes).fill(0);
   }
 
   /** Free huge pages on a node. */
@@ -39,7 +45,8 @@ export class HugetlbPools {
   /**
    * Grows or shrinks a node's pool to `count` (mirrors writing
    * `/sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages`): grows as far as
-   * memory allows, shrinks only by free huge pages; returns the resulting count.
+   * memory allows, shrinks by free huge pages; in-use ones beyond `count` become surplus and
+   * are released when freed (`adjust_pool_surplus()`). Returns the persistent pool size.
    */
   setNrHugepages(nid: number, count: number): number {
     if (!Number.isInteger(count) || count < 0) {
@@ -55,13 +62,18 @@ export class HugetlbPools {
       this.nrHugepages[nid]!++;
     }
     while (this.nrHugepages[nid]! > count && this.free[nid]!.count > 0) {
-      const pfn = this.free[nid]!.shift();
-      this.memmap.flags[pfn]! &= ~PGF_hugetlb;
-      this.memmap.clearCompound(pfn, this.order);
-      this.alloc.freePages(pfn, this.order);
-      this.nrHugepages[nid]!--;
+      this.release(nid, this.free[nid]!.shift());
     }
-    return this.nrHugepages[nid]!;
+    this.surplusHugepages[nid] = Math.max(0, this.nrHugepages[nid]! - count);
+    return this.nrHugepages[nid]! - this.surplusHugepages[nid]!;
+  }
+
+  /** Gives a huge folio of the pool back to the buddy allocator (`update_and_free_hugetlb_folio()`). */
+  private release(nid: number, pfn: number): void {
+    this.memmap.flags[pfn]! &= ~PGF_hugetlb;
+    this.memmap.clearCompound(pfn, this.order);
+    this.alloc.freePages(pfn, this.order);
+    this.nrHugepages[nid]!--;
   }
 
   /**
@@ -95,6 +107,12 @@ export class HugetlbPools {
     mm.memcg[folio] = 0;
     mm.mapping[folio + 1] = 0;
     mm.private[folio + 1] = 0;
-    this.free[this.pfnToNid(folio)]!.add(folio);
+    const nid = this.pfnToNid(folio);
+    if (this.surplusHugepages[nid]! > 0) {
+      this.surplusHugepages[nid]!--;
+      this.release(nid, folio);
+      return;
+    }
+    this.free[nid]!.add(folio);
   }
 }

@@ -13,14 +13,16 @@ import {
   PGF_hwpoison,
   PGF_locked,
   PGF_lru,
+  PGF_private,
   PGF_reserved,
+  PGF_swapbacked,
   PGF_tail,
 } from '@pagemig/folio';
 import { countFolioPtes } from './huge-memory';
 import { NR_LRU_LISTS } from './lru';
 import { NO_MEMCG } from './memcg';
 import type { MmStruct } from './mm-struct';
-import { PTE_MIGRATION, PTE_PRESENT, PTE_SPECIAL } from './page-table';
+import { PTE_MIGRATION, PTE_PRESENT, PTE_PROTNONE, PTE_SPECIAL, PTE_WRITE } from './page-table';
 import type { System } from './system';
 
 /** The distinct address spaces of live tasks. */
@@ -55,6 +57,13 @@ export function checkInvariants(sys: System): string[] {
       if (n !== list.count) out.push(`node ${zone.nid}: order-${order} list count ${list.count} but ${n} blocks linked`);
     });
     if (pages !== zone.nrFreePages) out.push(`node ${zone.nid}: nr_free_pages ${zone.nrFreePages} but free lists hold ${pages}`);
+  }
+  // a free frame is no one's: no references, no mappings, on no LRU (a use after free shows here)
+  for (let pfn = 0; pfn < total; pfn++) {
+    if (free[pfn] !== 1) continue;
+    if (m.refcount[pfn] !== 0 || m.mapcount[pfn] !== 0 || (m.flags[pfn]! & (PGF_lru | PGF_head | PGF_tail)) !== 0) {
+      out.push(`free pfn ${pfn} is in use: refcount ${m.refcount[pfn]}, mapcount ${m.mapcount[pfn]}, flags 0x${m.flags[pfn]!.toString(16)}`);
+    }
   }
 
   // allocated frames: folios in use, hugetlb pools, reserved pages, poisoned frames held back
@@ -92,6 +101,13 @@ export function checkInvariants(sys: System): string[] {
   const mms = liveMms(sys);
   for (const mm of mms) {
     const pt = mm.pageTable;
+    const rss = { anon: 0, file: 0, shmem: 0 };
+    const countRss = (vma: (typeof mm.vmas)[number], pfn: number, pages: number) => {
+      const folio = m.compoundHead(pfn);
+      if (vma.file === null || m.folioTestAnon(folio)) rss.anon += pages;
+      else if ((m.flags[folio]! & PGF_swapbacked) !== 0) rss.shmem += pages;
+      else rss.file += pages;
+    };
     for (const vma of mm.vmas) {
       for (const index of pt.pmdIndexesIn(vma.start, vma.end)) {
         const pmdStart = index * HPAGE_PMD_SIZE;
@@ -101,6 +117,7 @@ export function checkInvariants(sys: System): string[] {
           if ((leaf.bits & PTE_SPECIAL) !== 0) continue;
           checkEntry(sys, out, mm, pmdStart, leaf.pfn, leaf.bits, free);
           if ((leaf.bits & PTE_PRESENT) !== 0) pmd[leaf.pfn]!++;
+          countRss(vma, leaf.pfn, HPAGE_PMD_NR);
           continue;
         }
         const lo = Math.max(vma.start, pmdStart);
@@ -113,9 +130,25 @@ export function checkInvariants(sys: System): string[] {
           const pfn = pt.pfnAt(slot);
           checkEntry(sys, out, mm, addr, pfn, bits, free);
           if ((bits & PTE_PRESENT) !== 0) pte[pfn]!++;
+          countRss(vma, pfn, 1);
         }
       }
     }
+    if (rss.anon !== mm.rss.anon || rss.file !== mm.rss.file || rss.shmem !== mm.rss.shmem) {
+      out.push(
+        `mm ${mm.id}: RSS counters anon/file/shmem ${mm.rss.anon}/${mm.rss.file}/${mm.rss.shmem} ` +
+          `but the page tables map ${rss.anon}/${rss.file}/${rss.shmem}`,
+      );
+    }
+  }
+
+  // the reverse map only links VMAs that are alive in a live mm
+  const liveVmas = new Set(mms.flatMap((mm) => mm.vmas));
+  for (const av of sys.rmap.anonVmas) {
+    for (const vma of av?.vmas ?? []) if (!liveVmas.has(vma)) out.push(`anon_vma ${av!.handle} links a dead VMA at 0x${vma.start.toString(16)}`);
+  }
+  for (const file of sys.rmap.addressSpaces) {
+    for (const vma of file?.iMmap ?? []) if (!liveVmas.has(vma)) out.push(`${file!.name}: i_mmap links a dead VMA at 0x${vma.start.toString(16)}`);
   }
 
   // every folio: mapcounts match the page tables, the rmap finds them, refcount covers them
@@ -172,9 +205,16 @@ export function checkInvariants(sys: System): string[] {
     if ((m.flags[pfn]! & PGF_lru) !== 0 && !onLru.has(pfn)) out.push(`folio ${pfn} has PG_lru but is on no LRU list`);
   }
 
-  // page cache slots point at folios of that file and index
+  // page cache slots point at live folios of that file and index
   for (const file of sys.rmap.addressSpaces) {
     if (file === undefined) continue;
+    const folios = new Set(file.pages.values());
+    if (folios.size !== file.nrFolios) out.push(`${file.name}: nrpages counts ${file.nrFolios} folios, the cache holds ${folios.size}`);
+    for (const folio of folios) if (m.refcount[folio]! <= 0) out.push(`${file.name}: caches folio ${folio} with refcount ${m.refcount[folio]}`);
+    for (const [folio, bh] of file.buffers) {
+      if ((m.flags[folio]! & PGF_private) === 0 || !folios.has(folio)) out.push(`${file.name}: buffers of folio ${folio} without PG_private or outside the cache`);
+      if (bh.locked < 0 || bh.refs < 0) out.push(`${file.name}: buffers of folio ${folio} have negative counts`);
+    }
     for (const [index, folio] of file.pages) {
       if (m.mappingHandle(folio) !== file.handle || m.folioTestAnon(folio)) {
         out.push(`${file.name}: slot ${index} holds folio ${folio} of another mapping`);
@@ -184,17 +224,47 @@ export function checkInvariants(sys: System): string[] {
     }
   }
 
-  // TLBs agree with the page tables (no stale translation, in particular to an old frame)
+  // TLBs agree with the page tables: no stale translation (to an old frame in particular), no
+  // write permission the PTE no longer grants, nothing cached for a protnone entry
   const byId = new Map(mms.map((mm) => [mm.id, mm] as const));
   for (const entry of sys.tlb.entries()) {
     const mm = byId.get(entry.mmId);
     const addr = entry.vpn * PAGE_SIZE;
-    const current = mm === undefined ? -1 : presentPfn(mm, addr);
+    const bits = mm === undefined ? 0 : accessibleBits(mm, addr);
+    const current = mm === undefined || bits === 0 ? -1 : presentPfn(mm, addr);
     if (current !== entry.pfn) {
       out.push(`stale TLB entry on cpu ${entry.cpu}: mm ${entry.mmId} ${hex(addr)} → pfn ${entry.pfn}, page tables say ${current}`);
+    } else if (entry.writable && (bits & PTE_WRITE) === 0) {
+      out.push(`stale TLB entry on cpu ${entry.cpu}: mm ${entry.mmId} ${hex(addr)} is writable, the PTE is read-only`);
     }
   }
+
+  // hugetlb pools: free huge folios are unreferenced pool folios of their node
+  sys.hugetlb.free.forEach((list, nid) => {
+    for (let folio = list.first(); folio !== -1; folio = list.nextOf(folio)) {
+      if ((m.flags[folio]! & (PGF_hugetlb | PGF_head)) !== (PGF_hugetlb | PGF_head) || m.refcount[folio] !== 0 || sys.phys.pfnToNid(folio) !== nid) {
+        out.push(`hugetlb: free folio ${folio} on node ${nid}'s pool is in use or misplaced`);
+      }
+    }
+  });
+
+  // movable_ops drivers (balloons) check their own pages
+  for (const ops of sys.movableOps) if (ops.check !== undefined) out.push(...ops.check());
   return out;
+}
+
+/** Bits of the present, accessible (not protnone) entry mapping `addr`, or 0. */
+function accessibleBits(mm: MmStruct, addr: number): number {
+  const pt = mm.pageTable;
+  const pmdStart = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  const leaf = pt.pmdLeaf(pmdStart);
+  let bits = 0;
+  if (leaf !== null) bits = leaf.bits;
+  else {
+    const slot = pt.pteSlot(addr);
+    if (slot >= 0) bits = pt.bitsAt(slot);
+  }
+  return (bits & PTE_PRESENT) !== 0 && (bits & PTE_PROTNONE) === 0 ? bits : 0;
 }
 
 function presentPfn(mm: MmStruct, addr: number): number {

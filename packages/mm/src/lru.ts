@@ -84,6 +84,22 @@ export class Lru {
     this.nrIsolated[this.pfnToNid(folio) * 2 + file]! += sign * this.memmap.folioNrPages(folio);
   }
 
+  /**
+   * Marks a folio mlocked; one on an LRU moves to the unevictable list, because the list a folio
+   * sits on is derived from its flags (mirrors `mlock_folio()`).
+   */
+  mlockFolio(folio: number): void {
+    const flags = this.memmap.flags;
+    if ((flags[folio]! & PGF_mlocked) !== 0) return;
+    if ((flags[folio]! & PGF_lru) === 0) {
+      flags[folio]! |= PGF_mlocked;
+      return;
+    }
+    this.lruDel(folio);
+    flags[folio]! |= PGF_mlocked;
+    this.folioAddLru(folio);
+  }
+
   /** Pages on one list of one node. */
   pages(nid: number, lru: number): number {
     return this.nrPages[nid * NR_LRU_LISTS + lru]!;

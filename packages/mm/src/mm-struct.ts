@@ -4,11 +4,18 @@
  * (`dup_mmap()`) and exit's teardown (`exit_mmap()`). Calls return what the syscall returns:
  * an address or 0, or a negative errno.
  */
-import { EINVAL, ENOMEM } from '@pagemig/kernel';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PGF_dirty, PGF_partially_mapped } from '@pagemig/folio';
+import { EFAULT, EINVAL, ENOMEM } from '@pagemig/kernel';
+import {
+  HPAGE_PMD_NR,
+  HPAGE_PMD_SIZE,
+  PAGE_SIZE,
+  PGF_dirty,
+  PGF_partially_mapped,
+  PGF_swapbacked,
+} from '@pagemig/folio';
 import type { AddressSpace } from './address-space';
-import { splitHugePmd } from './huge-memory';
-import type { MemPolicy } from './mempolicy';
+import { folioPartiallyMapped, splitHugePmd } from './huge-memory';
+import { MPOL_DEFAULT, type MemPolicy } from './mempolicy';
 import { PTE_DIRTY, PTE_MIGRATION, PTE_PRESENT, PTE_PROTNONE, PTE_SPECIAL, PTE_WRITE, PageTable } from './page-table';
 import type { System } from './system';
 import type { Task } from './task';
@@ -110,7 +117,8 @@ export class MmStruct {
   /** Finds a free range (mirrors `get_unmapped_area()`; ≥ 2 MiB mappings are PMD aligned). */
   private getUnmappedArea(hint: number, len: number): number {
     const align = len >= HPAGE_PMD_SIZE ? HPAGE_PMD_SIZE : PAGE_SIZE;
-    if (hint !== 0 && hint % align === 0 && this.rangeFree(hint, hint + len)) return hint;
+    // a free page-aligned hint is taken as it is; only the search aligns big mappings for THP
+    if (hint !== 0 && hint % PAGE_SIZE === 0 && this.rangeFree(hint, hint + len)) return hint;
     let addr = Math.ceil(this.mmapCursor / align) * align;
     for (;;) {
       if (addr + len > TASK_SIZE) return -ENOMEM;
@@ -147,11 +155,8 @@ export class MmStruct {
       start = this.getUnmappedArea(hugetlb ? Math.ceil(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE : addr, len);
       if (start < 0) return start;
     }
-    let backing = file;
-    if (anonymous && shared) backing = this.sys.createSharedAnon(len, hugetlb);
-    if (backing !== null && backing.sizePages < offset / PAGE_SIZE + len / PAGE_SIZE) {
-      backing.sizePages = offset / PAGE_SIZE + len / PAGE_SIZE;
-    }
+    // mapping a file never changes its size: pages past the end fault with SIGBUS
+    const backing = anonymous && shared ? this.sys.createSharedAnon(len, hugetlb) : file;
     const vmFlags = vmFlagsFor(prot, flags) | (hugetlb ? VM_HUGETLB : 0);
     const pgoff = backing === null ? (start / PAGE_SIZE) >>> 0 : offset / PAGE_SIZE;
     const vma = new Vma(this, start, start + len, vmFlags, pgoff, backing);
@@ -169,6 +174,8 @@ export class MmStruct {
 
   /** Splits a VMA at `addr` (mirrors `split_vma()`); returns the upper part. */
   private splitVma(vma: Vma, addr: number): Vma {
+    // a PMD mapping across the boundary becomes PTEs first (`vma_adjust_trans_huge()`)
+    if (addr % HPAGE_PMD_SIZE !== 0 && this.pageTable.isPmdLeaf(addr)) splitHugePmd(this.sys, this.pageTable, addr);
     const upper = new Vma(this, addr, vma.end, vma.flags, vma.linearPageIndex(addr), vma.file);
     upper.policy = vma.policy;
     upper.anonVma = vma.anonVma;
@@ -245,13 +252,15 @@ export class MmStruct {
           splitHugePmd(sys, pt, pmdStart);
         } else {
           pt.clearPmd(pmdStart);
+          // the huge zero page is mapped without a reference and is not counted in RSS
+          if ((leaf.bits & PTE_SPECIAL) !== 0) continue;
           if ((leaf.bits & PTE_PRESENT) !== 0) {
             mm.mapping[leaf.pfn + 1]!--;
             mm.private[leaf.pfn + 1]!--;
             if ((leaf.bits & PTE_DIRTY) !== 0) mm.flags[leaf.pfn]! |= PGF_dirty;
             toPut.push(leaf.pfn);
           }
-          this.rssAdd(vma, -HPAGE_PMD_NR);
+          this.rssAdd(vma, leaf.pfn, -HPAGE_PMD_NR);
           continue;
         }
       }
@@ -265,7 +274,7 @@ export class MmStruct {
         const pfn = pt.pfnAt(slot);
         pt.setAt(slot, 0, 0);
         if ((bits & PTE_SPECIAL) !== 0) continue;
-        this.rssAdd(vma, -1);
+        this.rssAdd(vma, pfn, -1);
         if ((bits & PTE_MIGRATION) !== 0) continue;
         const folio = mm.compoundHead(pfn);
         mm.mapcount[pfn]!--;
@@ -279,14 +288,21 @@ export class MmStruct {
     }
     if (toPut.length > 0) sys.tlb.flushRange(this.cpumask, this.id, start / PAGE_SIZE, (end - start) / PAGE_SIZE);
     for (const folio of touched) {
-      if (mm.folioMapcount(folio) > 0 && mm.folioEntireMapcount(folio) === 0) mm.flags[folio]! |= PGF_partially_mapped;
+      if (folioPartiallyMapped(sys, folio)) mm.flags[folio]! |= PGF_partially_mapped;
     }
     for (const folio of toPut) sys.alloc.folioPut(folio);
   }
 
-  private rssAdd(vma: Vma, pages: number): void {
-    if (vma.file === null) this.rss.anon += pages;
-    else if (vma.file.kind === 'shmem') this.rss.shmem += pages;
+  /**
+   * Counts a mapping of the folio holding `pfn` in the RSS counter of its kind (mirrors
+   * `mm_counter()`): anonymous folios (copy-on-write copies in a private file mapping too),
+   * shmem, or file pages.
+   */
+  private rssAdd(vma: Vma, pfn: number, pages: number): void {
+    const mm = this.sys.memmap;
+    const folio = mm.compoundHead(pfn);
+    if (vma.file === null || mm.folioTestAnon(folio)) this.rss.anon += pages;
+    else if ((mm.flags[folio]! & PGF_swapbacked) !== 0) this.rss.shmem += pages;
     else this.rss.file += pages;
   }
 
@@ -307,7 +323,11 @@ export class MmStruct {
         const pmdStart = pmd * HPAGE_PMD_SIZE;
         const leaf = pt.pmdLeaf(pmdStart);
         if (leaf !== null) {
-          if ((leaf.bits & PTE_PRESENT) === 0) continue;
+          if ((leaf.bits & PTE_PRESENT) === 0) {
+            // a writable migration entry becomes a readable one (`make_readable_migration_entry()`)
+            if ((leaf.bits & PTE_MIGRATION) !== 0 && (prot & PROT_WRITE) === 0) pt.setPmdLeaf(pmdStart, leaf.pfn, leaf.bits & ~PTE_WRITE);
+            continue;
+          }
           let bits = leaf.bits;
           if ((prot & PROT_WRITE) === 0) bits &= ~PTE_WRITE;
           bits = inaccessible ? bits | PTE_PROTNONE : bits & ~PTE_PROTNONE;
@@ -320,7 +340,10 @@ export class MmStruct {
           const slot = pt.pteSlot(a);
           if (slot < 0) continue;
           let bits = pt.bitsAt(slot);
-          if ((bits & PTE_PRESENT) === 0) continue;
+          if ((bits & PTE_PRESENT) === 0) {
+            if ((bits & PTE_MIGRATION) !== 0 && (prot & PROT_WRITE) === 0) pt.setAt(slot, pt.pfnAt(slot), bits & ~PTE_WRITE);
+            continue;
+          }
           if ((prot & PROT_WRITE) === 0) bits &= ~PTE_WRITE;
           bits = inaccessible ? bits | PTE_PROTNONE : bits & ~PTE_PROTNONE;
           pt.setAt(slot, pt.pfnAt(slot), bits);
@@ -356,9 +379,75 @@ export class MmStruct {
     if (length === 0) return 0;
     const end = addr + Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
     const vmas = this.vmasCovering(addr, end, false);
-    if (vmas === null) return -14; // -EFAULT, as mbind reports an unmapped range
+    if (vmas === null) return -EFAULT; // as mbind reports an unmapped range
     for (const vma of vmas) vma.policy = policy;
     return 0;
+  }
+
+  /**
+   * One NUMA hinting scan over [start, end) (mirrors `change_prot_numa()` as `task_numa_work()`
+   * runs it): present PTEs and PMDs become `PTE_PROTNONE` and the TLB is flushed, so the next
+   * access takes a NUMA hinting fault (`VM_FAULT_NUMA` → `System.numaHintingFault()`). Skips
+   * what the kernel skips: hugetlb, inaccessible and shared VMAs, read-only file mappings
+   * (shared libraries), VMAs whose policy is not the default one (no `MPOL_F_MOF`), the zero
+   * page, entries already protnone, folios shared copy-on-write, dirty file folios, and, in an
+   * mm with one user, folios already on the node of the CPU its owner runs on. Returns the
+   * base pages updated (counted in `numa_pte_updates`).
+   */
+  numaScan(start = 0, end = TASK_SIZE): number {
+    const sys = this.sys;
+    const m = sys.memmap;
+    const pt = this.pageTable;
+    const owner = this.owner;
+    if (owner === null || owner.exited || owner.policy.mode !== MPOL_DEFAULT) return 0;
+    const target = this.users === 1 ? sys.cpuNode(owner.cpu) : -1;
+    let pages = 0;
+    let hugePmds = 0;
+    const skip = (folio: number): boolean => {
+      const f = m.flags[folio]!;
+      const nr = m.folioNrPages(folio);
+      // folio_maybe_mapped_shared() in a copy-on-write mapping
+      if (nr === 1 ? m.mapcount[folio]! > 1 : m.folioEntireMapcount(folio) > 1 || m.folioMapcount(folio) > nr) return true;
+      if ((f & PGF_swapbacked) === 0 && !m.folioTestAnon(folio) && (f & PGF_dirty) !== 0) return true;
+      return target >= 0 && sys.phys.pfnToNid(folio) === target;
+    };
+    for (const vma of this.vmasIn(start, end)) {
+      const flags = vma.flags;
+      if ((flags & (VM_HUGETLB | VM_SHARED)) !== 0 || (flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) continue;
+      if (vma.file !== null && (flags & (VM_READ | VM_WRITE)) === VM_READ) continue;
+      if (vma.policy !== null && vma.policy.mode !== MPOL_DEFAULT) continue;
+      const lo = Math.max(start, vma.start);
+      const hi = Math.min(end, vma.end);
+      for (const pmd of pt.pmdIndexesIn(lo, hi)) {
+        const pmdStart = pmd * HPAGE_PMD_SIZE;
+        const leaf = pt.pmdLeaf(pmdStart);
+        if (leaf !== null) {
+          const bits = leaf.bits;
+          if ((bits & PTE_PRESENT) === 0 || (bits & (PTE_PROTNONE | PTE_SPECIAL)) !== 0 || skip(leaf.pfn)) continue;
+          pt.setPmdLeaf(pmdStart, leaf.pfn, bits | PTE_PROTNONE);
+          pages += HPAGE_PMD_NR;
+          hugePmds++;
+          continue;
+        }
+        const a = Math.max(lo, pmdStart);
+        const b = Math.min(hi, pmdStart + HPAGE_PMD_SIZE);
+        for (let addr = a; addr < b; addr += PAGE_SIZE) {
+          const slot = pt.pteSlot(addr);
+          if (slot < 0) continue;
+          const bits = pt.bitsAt(slot);
+          if ((bits & PTE_PRESENT) === 0 || (bits & (PTE_PROTNONE | PTE_SPECIAL)) !== 0) continue;
+          if (skip(m.compoundHead(pt.pfnAt(slot)))) continue;
+          pt.setAt(slot, pt.pfnAt(slot), bits | PTE_PROTNONE);
+          pages++;
+        }
+      }
+    }
+    if (pages > 0) {
+      sys.tlb.flushRange(this.cpumask, this.id, Math.floor(start / PAGE_SIZE), Math.ceil((end - start) / PAGE_SIZE));
+      sys.vmstat.count('numa_pte_updates', pages);
+      if (hugePmds > 0) sys.vmstat.count('numa_huge_pte_updates', hugePmds);
+    }
+    return pages;
   }
 
   /** Faults in every page of a range (mirrors `mm_populate()` / MAP_POPULATE); 0 or -errno. */
@@ -390,12 +479,14 @@ export class MmStruct {
           const bits = cow ? leaf.bits & ~PTE_WRITE : leaf.bits;
           if (cow) pt.setPmdLeaf(pmdStart, leaf.pfn, bits);
           child.pageTable.setPmdLeaf(pmdStart, leaf.pfn, bits);
+          // the huge zero page: shared without references, not in RSS
+          if ((bits & PTE_SPECIAL) !== 0) continue;
           if ((bits & PTE_PRESENT) !== 0) {
             mm.refcount[leaf.pfn]!++;
             mm.mapping[leaf.pfn + 1]!++;
             mm.private[leaf.pfn + 1]!++;
           }
-          child.rssAdd(copy, HPAGE_PMD_NR);
+          child.rssAdd(copy, leaf.pfn, HPAGE_PMD_NR);
           continue;
         }
         const lo = Math.max(vma.start, pmdStart);
@@ -412,7 +503,7 @@ export class MmStruct {
           }
           child.pageTable.setAt(child.pageTable.pteSlotAlloc(a), pfn, bits);
           if ((bits & PTE_SPECIAL) !== 0) continue;
-          child.rssAdd(copy, 1);
+          child.rssAdd(copy, pfn, 1);
           if ((bits & PTE_PRESENT) === 0) continue;
           const folio = mm.compoundHead(pfn);
           mm.refcount[folio]!++;

@@ -17,4 +17,6 @@ export interface MovableOperations {
   migratePage(dst: number, src: number, mode: MigrateMode): number;
   /** Returns an isolated page that was not migrated (`putback_page`). */
   putback(pfn: number): void;
+  /** The driver's own consistency rules, reported by `checkInvariants()` (optional). */
+  check?(): string[];
 }

@@ -8,6 +8,28 @@ import { PAGE_SIZE } from '@pagemig/folio';
 import { translate } from './access';
 import { FAULT_FLAG_WRITE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_NUMA, handleMmFault } from './fault';
 import type { MmStruct } from './mm-struct';
+import { PTE_PRESENT, PTE_PROTNONE, PTE_WRITE } from './page-table';
+import { VM_EXEC, VM_READ, VM_WRITE } from './vma';
+
+/**
+ * True when a NUMA hinting (protnone) entry already maps `va` well enough for GUP, which follows
+ * protnone entries without taking the hinting fault (`gup_can_follow_protnone()`).
+ */
+function presentProtnone(mm: MmStruct, va: number, write: boolean): boolean {
+  // an inaccessible VMA (mprotect PROT_NONE) uses the same bit: that one is a fault
+  const vma = mm.findVma(va);
+  if (vma === null || (vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) return false;
+  const pt = mm.pageTable;
+  const leaf = pt.isPmdLeaf(va) ? pt.pmdLeaf(va) : null;
+  let bits: number;
+  if (leaf !== null) bits = leaf.bits;
+  else {
+    const slot = pt.pteSlot(va);
+    if (slot < 0) return false;
+    bits = pt.bitsAt(slot);
+  }
+  return (bits & (PTE_PRESENT | PTE_PROTNONE)) === (PTE_PRESENT | PTE_PROTNONE) && (!write || (bits & PTE_WRITE) !== 0);
+}
 
 /** Faults in [addr, addr + length); 0, or -ENOMEM, -EFAULT, -EBUSY (a page is being migrated). */
 export function populateRange(mm: MmStruct, addr: number, length: number, write: boolean): number {
@@ -18,7 +40,7 @@ export function populateRange(mm: MmStruct, addr: number, length: number, write:
   mm.cpumask |= 1 << task.cpu;
   const flags = write ? FAULT_FLAG_WRITE : 0;
   for (let va = addr; va < end; va += PAGE_SIZE) {
-    if (translate(mm, va, write) >= 0) continue;
+    if (translate(mm, va, write) >= 0 || presentProtnone(mm, va, write)) continue;
     const rc = handleMmFault(mm, va, flags, task);
     if (rc === 0) continue;
     if (rc === VM_FAULT_RETRY || rc === VM_FAULT_NUMA) return -EBUSY;

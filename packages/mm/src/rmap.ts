@@ -12,9 +12,9 @@ import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PGF_dirty, PGF_head } from '@p
 import type { AddressSpace } from './address-space';
 import type { AnonVma } from './anon-vma';
 import type { Memmap } from './memmap';
-import { PTE_DIRTY, PTE_MIGRATION, PTE_PRESENT, PTE_WRITE, PTE_YOUNG } from './page-table';
+import { PTE_DIRTY, PTE_MIGRATION, PTE_PRESENT, PTE_PROTNONE, PTE_WRITE, PTE_YOUNG } from './page-table';
 import type { Tlb } from './tlb';
-import type { Vma } from './vma';
+import { VM_EXEC, VM_READ, VM_WRITE, type Vma } from './vma';
 
 /** Defer TLB flushes into the pending batch (`TTU_BATCH_FLUSH`). */
 export const TTU_BATCH_FLUSH = 0x1;
@@ -131,10 +131,14 @@ export class Rmap {
       const base = vma.addressOf(index);
       if (base + nr * PAGE_SIZE <= vma.start || base >= vma.end) continue;
       const pt = vma.mm.pageTable;
+      // the new entry takes the VMA's protection as it is now (mprotect may have run while the
+      // migration entry was installed), as `mk_pte(new, vma->vm_page_prot)` does
+      const keep = (vma.flags & VM_WRITE) !== 0 ? PTE_WRITE | PTE_DIRTY : PTE_DIRTY;
+      const prot = PTE_PRESENT | PTE_YOUNG | ((vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0 ? PTE_PROTNONE : 0);
       if (nr === HPAGE_PMD_NR && base % HPAGE_PMD_SIZE === 0 && pt.isPmdLeaf(base)) {
         const leaf = pt.pmdLeaf(base)!;
         if ((leaf.bits & PTE_MIGRATION) === 0 || leaf.pfn !== src) continue;
-        pt.setPmdLeaf(base, dst, PTE_PRESENT | PTE_YOUNG | (leaf.bits & (PTE_WRITE | PTE_DIRTY)));
+        pt.setPmdLeaf(base, dst, prot | (leaf.bits & keep));
         mm.mapping[dst + 1]!++;
         mm.private[dst + 1]!++;
         mm.refcount[dst]!++;
@@ -148,7 +152,7 @@ export class Rmap {
         const bits = pt.bitsAt(slot);
         const i = pt.pfnAt(slot) - src;
         if ((bits & PTE_MIGRATION) === 0 || i < 0 || i >= nr) continue;
-        pt.setAt(slot, dst + i, PTE_PRESENT | PTE_YOUNG | (bits & (PTE_WRITE | PTE_DIRTY)));
+        pt.setAt(slot, dst + i, prot | (bits & keep));
         mm.mapcount[dst + i]!++;
         if (large) mm.private[dst + 1]!++;
         mm.refcount[dst]!++;

@@ -5,6 +5,7 @@
  * instance (no module-level state), so several systems can live side by side.
  */
 import {
+  ENOENT,
   KernelError,
   MonotonicClock,
   SysfsTree,
@@ -27,6 +28,7 @@ import {
   formatSize,
 } from '@pagemig/folio';
 import { AddressSpace, MIGRATE_FOLIO_OPS, type AddressSpaceKind, type MigrateFolioOp } from './address-space';
+import { endWriteback, filemapRead, filemapWrite, startWriteback, truncateSetsize } from './filemap';
 import { AnonVma } from './anon-vma';
 import { BuddyZone } from './buddy';
 import { FolioLocks } from './folio-lock';
@@ -47,6 +49,7 @@ import { Rmap } from './rmap';
 import { Task, type TaskOptions } from './task';
 import { Tlb, type TlbFlushEvent } from './tlb';
 import { createVmEvents, type VmEventName } from './vm-events';
+import { createTaskViews, registerMemViews, removeTaskViews } from './proc-views';
 import type { Vma } from './vma';
 
 /** THP policy values (`/sys/kernel/mm/transparent_hugepage/enabled` and per-size `enabled`). */
@@ -127,6 +130,7 @@ export class System {
   private nextPid = 1;
   private nextMmId = 1;
   private nextFileId = 1;
+  private nextMovableOpsId = 1;
 
   constructor(config: SystemConfig) {
     this.phys = new PhysMem(config.nodes, config.sectionSize ?? DEFAULT_SECTION_SIZE);
@@ -141,7 +145,7 @@ export class System {
     this.clock = config.clock ?? new MonotonicClock();
     this.vmstat = createVmEvents();
     this.tpTlbFlush = this.trace.define<TlbFlushEvent>('mm_tlb_flush');
-    this.tlb = new Tlb(this.nrCpus, this.tpTlbFlush);
+    this.tlb = new Tlb(this.nrCpus, this.tpTlbFlush, (name, n) => this.vmstat.count(name, n));
     this.failPageAlloc = createFaultAttr('fail_page_alloc', { sysfs: this.sysfs, seed: config.seed ?? 1 });
     this.zones = this.phys.nodeStartPfn.map((start, nid) => new BuddyZone(this.memmap, nid, start, this.phys.nodeNrPages[nid]!));
     this.lru = new Lru(this.memmap, this.nrNodes, (pfn) => this.phys.pfnToNid(pfn));
@@ -164,6 +168,7 @@ export class System {
       if ((node.hugepages ?? 0) > 0) this.hugetlb.setNrHugepages(nid, node.hugepages!);
     });
     this.registerSysfs();
+    registerMemViews(this);
   }
 
   private validateDistance(): void {
@@ -225,7 +230,7 @@ export class System {
       const dir = `/sys/devices/system/node/node${nid}/hugepages/hugepages-2048kB`;
       this.sysfs.createAttribute(`${dir}/nr_hugepages`, {
         mode: 'rw',
-        show: () => String(this.hugetlb.nrHugepages[nid]),
+        show: () => String(this.hugetlb.nrHugepages[nid]! - this.hugetlb.surplusHugepages[nid]!),
         store: (value) => {
           const count = Number(value.trim());
           if (!/^\d+$/.test(value.trim())) {
@@ -235,6 +240,7 @@ export class System {
         },
       });
       this.sysfs.createAttribute(`${dir}/free_hugepages`, { mode: 'ro', show: () => String(this.hugetlb.freeHugepages(nid)) });
+      this.sysfs.createAttribute(`${dir}/surplus_hugepages`, { mode: 'ro', show: () => String(this.hugetlb.surplusHugepages[nid]) });
     }
   }
 
@@ -242,6 +248,7 @@ export class System {
 
   private taskFields(options: TaskOptions, parent?: Task): ConstructorParameters<typeof Task>[3] {
     const mems = options.mems ?? parent?.memsList ?? Array.from({ length: this.nrNodes }, (_, i) => i);
+    if (mems.length === 0) throw new KernelError('EINVAL', `an empty cpuset is not accepted: give nodes from 0..${this.nrNodes - 1}`);
     for (const nid of mems) {
       if (!Number.isInteger(nid) || nid < 0 || nid >= this.nrNodes) {
         throw new KernelError('EINVAL', `cpuset node ${nid} is not accepted: nodes are 0..${this.nrNodes - 1}`);
@@ -279,6 +286,7 @@ export class System {
     mm.users = 1;
     mm.cpumask |= 1 << task.cpu;
     this.tasks.set(pid, task);
+    createTaskViews(this, task);
     return task;
   }
 
@@ -289,6 +297,7 @@ export class System {
     parent.mm.users++;
     parent.mm.cpumask |= 1 << task.cpu;
     this.tasks.set(task.pid, task);
+    createTaskViews(this, task);
     return task;
   }
 
@@ -304,6 +313,7 @@ export class System {
     mm.cpumask |= 1 << child.cpu;
     parent.mm.dupMmap(mm);
     this.tasks.set(pid, child);
+    createTaskViews(this, child);
     return child;
   }
 
@@ -312,7 +322,21 @@ export class System {
     if (task.exited) return;
     task.exited = true;
     this.tasks.delete(task.pid);
-    if (--task.mm.users === 0) task.mm.exitMmap();
+    removeTaskViews(this, task);
+    const mm = task.mm;
+    if (--mm.users === 0) {
+      mm.exitMmap();
+      return;
+    }
+    // another thread of the process becomes the mm's owner (mirrors `mm_update_next_owner()`)
+    if (mm.owner === task) {
+      for (const other of this.tasks.values()) {
+        if (other.mm === mm) {
+          mm.owner = other;
+          break;
+        }
+      }
+    }
   }
 
   /** A task by pid (0 = none). */
@@ -325,25 +349,78 @@ export class System {
     return this.movableOps.find((ops) => ops.owns(pfn));
   }
 
+  /** Registers a movable_ops driver; returns an id (≥ 1, never reused) it may store in its pages. */
+  registerMovableOps(ops: MovableOperations): number {
+    if (this.movableOps.includes(ops)) throw new KernelError('EEXIST', `movable_ops driver ${ops.name} is already registered`);
+    this.movableOps.push(ops);
+    return this.nextMovableOpsId++;
+  }
+
+  /** Unregisters a movable_ops driver (its pages must be gone); 0 or -ENOENT. */
+  unregisterMovableOps(ops: MovableOperations): number {
+    const i = this.movableOps.indexOf(ops);
+    if (i < 0) return -ENOENT;
+    this.movableOps.splice(i, 1);
+    return 0;
+  }
+
   // ---- files and anon_vmas ----------------------------------------------------------------
 
   /** Creates a file in the page cache (`open(O_CREAT)` + `ftruncate`). */
   createFile(name: string, size: number, options: { migrateFolio?: MigrateFolioOp; kind?: AddressSpaceKind } = {}): AddressSpace {
-    const op = options.migrateFolio ?? 'filemap_migrate_folio';
+    const kind = options.kind ?? 'file';
+    if (!['file', 'shmem', 'hugetlbfs'].includes(kind)) {
+      throw new KernelError('EINVAL', `file kind ${JSON.stringify(kind)} is not accepted: give file, shmem or hugetlbfs`);
+    }
+    // the a_ops each kind has in the kernel unless the caller models another filesystem
+    const op = options.migrateFolio ?? (kind === 'shmem' ? 'migrate_folio' : kind === 'hugetlbfs' ? 'hugetlbfs' : 'filemap_migrate_folio');
     if (!MIGRATE_FOLIO_OPS.includes(op)) {
       throw new KernelError('EINVAL', `migrate_folio op ${JSON.stringify(op)} is not accepted: give one of ${MIGRATE_FOLIO_OPS.join(', ')}`);
     }
-    if (!Number.isSafeInteger(size) || size < 0) throw new KernelError('EINVAL', `file size ${size} is not accepted: give bytes >= 0`);
+    if (!Number.isSafeInteger(size) || size < 0 || size > 2 ** 44) {
+      throw new KernelError('EINVAL', `file size ${size} is not accepted: give bytes from 0 to 16T`);
+    }
     const handle = this.nextFileId++;
-    const file = new AddressSpace(handle, name, options.kind ?? 'file', op, Math.ceil(size / PAGE_SIZE));
+    const file = new AddressSpace(handle, name, kind, op, Math.ceil(size / PAGE_SIZE), size);
     this.rmap.addressSpaces[handle] = file;
     return file;
+  }
+
+  /**
+   * Reads a file through the page cache without mapping it, as `task` (`pread(2)`; holes are
+   * read in by the task's memory policy). Resolves to the bytes read or -errno.
+   */
+  pread(task: Task, file: AddressSpace, buf: Uint8Array, offset: number): Promise<number> {
+    return filemapRead(this, task, file, buf, offset);
+  }
+
+  /**
+   * Writes a file through the page cache without mapping it, as `task` (`pwrite(2)`; new
+   * folios follow the task's memory policy and memcg). Resolves to the bytes written or -errno.
+   */
+  pwrite(task: Task, file: AddressSpace, data: Uint8Array, offset: number): Promise<number> {
+    return filemapWrite(this, task, file, data, offset);
+  }
+
+  /** Starts writeback of a cached page: PG_writeback set, dirty cleared (see `startWriteback()` in filemap). 0 or -errno. */
+  startWriteback(file: AddressSpace, index: number): number {
+    return startWriteback(this, file, index);
+  }
+
+  /** Ends writeback of a cached page and wakes its waiters (see `endWriteback()` in filemap). 0 or -errno. */
+  endWriteback(file: AddressSpace, index: number): number {
+    return endWriteback(this, file, index);
+  }
+
+  /** Sets a file's size, dropping pages past the end from mappings and the cache (`ftruncate(2)`). 0 or -errno. */
+  truncate(file: AddressSpace, size: number): Promise<number> {
+    return truncateSetsize(this, file, size);
   }
 
   /** The shmem (or hugetlbfs) object behind a shared anonymous mapping. */
   createSharedAnon(len: number, hugetlb: boolean): AddressSpace {
     return hugetlb
-      ? this.createFile('anon_hugepage (deleted)', len, { kind: 'hugetlbfs', migrateFolio: 'hugetlbfs' })
+      ? this.createFile('/anon_hugepage (deleted)', len, { kind: 'hugetlbfs', migrateFolio: 'hugetlbfs' })
       : this.createFile('/dev/zero (deleted)', len, { kind: 'shmem', migrateFolio: 'migrate_folio' });
   }
 
@@ -379,9 +456,10 @@ export class System {
       case MPOL_PREFERRED:
         return { nid: policy.nodes[0]!, allowed: task.mems };
       case MPOL_BIND: {
+        // the zonelist of the local node filtered by the policy's nodes: the nearest bound node
+        // first; a bind set the cpuset no longer allows falls back to the cpuset (`policy_nodemask()`)
         const allowed = policy.allowed.map((ok, nid) => ok && task.mems[nid] === true);
-        const usable = allowed.some(Boolean) ? allowed : policy.allowed;
-        return { nid: usable[local] === true ? local : usable.indexOf(true), allowed: usable };
+        return { nid: local, allowed: allowed.some(Boolean) ? allowed : task.mems };
       }
       case MPOL_INTERLEAVE: {
         let nid: number;
@@ -456,9 +534,8 @@ export class System {
    */
   async numaHintingFault(task: Task, folio: number, addr: number): Promise<void> {
     const target = this.cpuNode(task.cpu);
-    if (this.hooks.numaMisplaced !== undefined && this.phys.pfnToNid(folio) !== target) {
-      await this.hooks.numaMisplaced(task, folio, target);
-    }
+    if (this.phys.pfnToNid(folio) === target) this.vmstat.count('numa_hint_faults_local');
+    else if (this.hooks.numaMisplaced !== undefined) await this.hooks.numaMisplaced(task, folio, target);
     const pt = task.mm.pageTable;
     const slot = pt.pteSlot(addr);
     if (slot >= 0 && (pt.bitsAt(slot) & PTE_PROTNONE) !== 0) {

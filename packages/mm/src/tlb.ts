@@ -29,6 +29,19 @@ export interface TlbStats {
   entriesDropped: number;
 }
 
+/** Where flushes are counted (`nr_tlb_remote_flush`, `nr_tlb_remote_flush_received` vm events). */
+export type TlbEventCounter = (name: 'nr_tlb_remote_flush' | 'nr_tlb_remote_flush_received', n: number) => void;
+
+/** One cached translation, as `Tlb.entries()` lists them. */
+export interface TlbEntry {
+  cpu: number;
+  mmId: number;
+  vpn: number;
+  pfn: number;
+  /** The entry allows writes (it was filled by a write through a writable, dirty PTE). */
+  writable: boolean;
+}
+
 /** The TLBs of every CPU. */
 export class Tlb {
   readonly nrCpus: number;
@@ -41,8 +54,9 @@ export class Tlb {
   private pendingPages = 0;
   readonly stats: TlbStats = { flushes: 0, batchedFlushes: 0, ipis: 0, entriesDropped: 0 };
   private readonly tp: Tracepoint<TlbFlushEvent> | undefined;
+  private readonly countEvent: TlbEventCounter | undefined;
 
-  constructor(nrCpus: number, tp?: Tracepoint<TlbFlushEvent>) {
+  constructor(nrCpus: number, tp?: Tracepoint<TlbFlushEvent>, countEvent?: TlbEventCounter) {
     if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 32) {
       throw new RangeError(`nrCpus ${nrCpus} is not accepted: give 1 to 32`);
     }
@@ -53,6 +67,13 @@ export class Tlb {
     this.framePfn = new Int32Array(n);
     this.writable = new Uint8Array(n);
     this.tp = tp;
+    this.countEvent = countEvent;
+  }
+
+  private counted(cpus: number): void {
+    if (this.countEvent === undefined || cpus === 0) return;
+    this.countEvent('nr_tlb_remote_flush', 1);
+    this.countEvent('nr_tlb_remote_flush_received', cpus);
   }
 
   /** The cached frame for (mm, vpn) on `cpu`, or -1; `forWrite` needs a writable entry. */
@@ -80,12 +101,18 @@ export class Tlb {
     return false;
   }
 
-  /** Every cached (cpu, mm, vpn, pfn), for invariant checks and views. */
-  entries(): { cpu: number; mmId: number; vpn: number; pfn: number }[] {
-    const out: { cpu: number; mmId: number; vpn: number; pfn: number }[] = [];
+  /** Every cached translation, for invariant checks and views. */
+  entries(): TlbEntry[] {
+    const out: TlbEntry[] = [];
     for (let slot = 0; slot < this.tagMm.length; slot++) {
       if (this.tagMm[slot] === -1) continue;
-      out.push({ cpu: Math.floor(slot / TLB_ENTRIES), mmId: this.tagMm[slot]!, vpn: this.tagVpn[slot]!, pfn: this.framePfn[slot]! });
+      out.push({
+        cpu: Math.floor(slot / TLB_ENTRIES),
+        mmId: this.tagMm[slot]!,
+        vpn: this.tagVpn[slot]!,
+        pfn: this.framePfn[slot]!,
+        writable: this.writable[slot] === 1,
+      });
     }
     return out;
   }
@@ -110,6 +137,7 @@ export class Tlb {
     }
     this.stats.flushes++;
     this.stats.ipis += cpus;
+    this.counted(cpus);
     if (this.tp?.enabled) this.tp.emit({ batched: false, cpus, pages: nrPages });
   }
 
@@ -154,6 +182,7 @@ export class Tlb {
     this.stats.flushes++;
     this.stats.batchedFlushes++;
     this.stats.ipis += cpus;
+    this.counted(cpus);
     if (this.tp?.enabled) this.tp.emit({ batched: true, cpus, pages });
   }
 }

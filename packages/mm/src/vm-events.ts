@@ -22,7 +22,10 @@ export const VM_EVENT_NAMES = [
   'thp_split_page',
   'thp_split_page_failed',
   'thp_split_pmd',
+  'numa_pte_updates',
+  'numa_huge_pte_updates',
   'numa_hint_faults',
+  'numa_hint_faults_local',
   'numa_page_migrate',
   'pgpromote_success',
   'pgdemote_direct',
@@ -36,6 +39,9 @@ export const VM_EVENT_NAMES = [
   'cow_fault',
   'zero_page_fault',
   'hugetlb_fault',
+  'balloon_inflate',
+  'balloon_deflate',
+  'balloon_migrate',
 ] as const;
 
 /** A vm event name. */

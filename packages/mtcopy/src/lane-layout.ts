@@ -1,0 +1,76 @@
+/**
+ * The shared-memory contract between the mtcopy dispatcher (main thread) and its copy workers:
+ * one control `SharedArrayBuffer` with a header block and one 64-byte block per lane (so lanes
+ * never share a cache line), and a task descriptor `SharedArrayBuffer` of slices
+ * `[dstPfn, srcPfn, nrPages]` (Int32). A batch dispatch writes slices and lane ranges here and
+ * rings a doorbell; nothing is structured-cloned per folio.
+ *
+ * Lane state machine (word `L_STATE`, changed only with Atomics):
+ * - `LANE_OFF`: no worker serves the lane; the dispatcher arms it by storing `LANE_WORK` and
+ *   starting a serve task on the pool.
+ * - `LANE_IDLE`: a worker sleeps on the word; the dispatcher moves it `IDLE → WORK` with a
+ *   compare-exchange and notifies (the doorbell).
+ * - `LANE_WORK`: the worker copies slices `[L_START, L_END)`, writes `L_DONE_SEQ`, busy time and
+ *   start time, stores `LANE_IDLE`, then decrements `H_PENDING` (notifying at zero).
+ * - An idle worker whose wait times out moves `IDLE → OFF` with a compare-exchange and ends its
+ *   serve task (so idle workers never keep a process alive); losing that race means work arrived.
+ * This file holds only constants and tiny helpers, so both sides import the same numbers.
+ */
+
+/** Bytes per control block (one cache line). */
+export const BLOCK_BYTES = 64;
+/** Int32 words per control block. */
+export const BLOCK_WORDS = BLOCK_BYTES / 4;
+/** Most copy threads (lanes) a pool serves; the sysfs `threads` limit. */
+export const MAX_LANES = 64;
+
+/** Header word: worker lanes of the current batch that have not finished. */
+export const H_PENDING = 0;
+
+/** Lane word: the lane state (`LANE_*`). */
+export const L_STATE = 0;
+/** Lane word: sequence number of the batch the lane is asked to copy. */
+export const L_SEQ = 1;
+/** Lane word: first slice of the lane's share. */
+export const L_START = 2;
+/** Lane word: one past the last slice of the lane's share. */
+export const L_END = 3;
+/** Lane word: fault to inject on this lane's next batch (`FAULT_*`), consumed by the worker. */
+export const L_FAULT = 4;
+/** Lane word: sequence number of the last batch the lane finished. */
+export const L_DONE_SEQ = 5;
+/** Lane Float64 slot (index within the lane block viewed as Float64): busy ns of the copy loop. */
+export const L_BUSY_F64 = 4;
+/** Lane Float64 slot: absolute time (ms, `timeOrigin + now()`) at which the worker started the batch. */
+export const L_STARTED_F64 = 5;
+
+/** Lane states. */
+export const LANE_OFF = 0;
+export const LANE_IDLE = 1;
+export const LANE_WORK = 2;
+
+/** Injected faults (test only): none, throw from the copy loop, or `process.exit()` the worker. */
+export const FAULT_NONE = 0;
+export const FAULT_THROW = 1;
+export const FAULT_EXIT = 2;
+
+/** Int32 words per slice in the descriptor: dstPfn, srcPfn, nrPages. */
+export const SLICE_WORDS = 3;
+
+/** Bytes of a control buffer for `MAX_LANES` lanes plus the header. */
+export const CONTROL_BYTES = BLOCK_BYTES * (MAX_LANES + 1);
+
+/** Int32 index of word `word` of lane `lane`. */
+export function laneWord(lane: number, word: number): number {
+  return (lane + 1) * BLOCK_WORDS + word;
+}
+
+/** Float64 index of slot `slot` of lane `lane`. */
+export function laneF64(lane: number, slot: number): number {
+  return ((lane + 1) * BLOCK_BYTES) / 8 + slot;
+}
+
+/** Absolute wall time in ms comparable across threads (`performance.timeOrigin + now()`). */
+export function absNowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
