@@ -7,10 +7,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** One call per package: [expression over the module `m`, expected JSON value]. */
+/**
+ * One call per package: [expression, expected JSON value]. `m` is the package itself and
+ * `P[name]` any other packed package, loaded the same way (import or require).
+ */
 const SMOKE = {
   '@pagemig/kernel': ['m.strerror(-m.EINVAL)', 'Invalid argument'],
   '@pagemig/folio': ['m.formatSize(m.parseSize("2M"))', '2M'],
+  '@pagemig/mm': ['m.createSystem({ nodes: [{ size: 8 << 20 }, { size: 8 << 20 }] }).zones.length', 2],
+  '@pagemig/migrate': [
+    'm.createMigrateEngine(P["@pagemig/mm"].createSystem({ nodes: [{ size: 8 << 20 }] })).nrMaxBatchedMigration',
+    512,
+  ],
+  '@pagemig/offload': ['m.offloadRoute(true, m.MIGRATE_OFFLOAD_V5_REASONS, 3, "default")', 'migrator'],
 };
 
 const root = resolve(import.meta.dirname, '..');
@@ -46,8 +55,9 @@ try {
 
   for (const [name, [expr, expected]] of Object.entries(SMOKE)) {
     if (!(name in tarballs)) continue;
-    const esm = `import * as m from '${name}'; console.log(JSON.stringify(${expr}));`;
-    const cjs = `const m = require('${name}'); console.log(JSON.stringify(${expr}));`;
+    const names = JSON.stringify(Object.keys(tarballs));
+    const esm = `const P = {}; for (const n of ${names}) P[n] = await import(n); const m = P['${name}']; console.log(JSON.stringify(${expr}));`;
+    const cjs = `const P = {}; for (const n of ${names}) P[n] = require(n); const m = P['${name}']; console.log(JSON.stringify(${expr}));`;
     for (const [kind, args] of [['import', ['--input-type=module', '-e', esm]], ['require', ['-e', cjs]]]) {
       let got;
       try {

@@ -54,6 +54,8 @@ export class DmaChan {
   submittedSinceIssue = 0;
   /** Cookie → [result, residue] of completions that failed, were aborted or were short. */
   private readonly outcomes = new Map<DmaCookie, readonly [DmaengineTxResult, number]>();
+  /** Bumped by `wakeWaiters()` callers when the channel's state (paused, halted) changes. */
+  stateGeneration = 0;
   /** Wake-ups for `dmaSyncWait()` and friends; called after every completion. */
   private readonly waiters = new Set<() => void>();
 
@@ -69,7 +71,13 @@ export class DmaChan {
     return () => this.waiters.delete(wake);
   }
 
-  /** Calls the waiters (providers call it when the channel pauses, halts or resumes). */
+  /** Providers call it when the channel pauses, halts, resumes or is terminated: waiters re-check their status. */
+  stateChanged(): void {
+    this.stateGeneration++;
+    this.wakeWaiters();
+  }
+
+  /** Calls the waiters (after a completion). */
   wakeWaiters(): void {
     if (this.waiters.size === 0) return;
     for (const wake of [...this.waiters]) wake();

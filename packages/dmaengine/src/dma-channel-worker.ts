@@ -36,8 +36,10 @@ import {
   H_HEAD,
   H_IRQ,
   H_PAUSED,
+  H_READY,
   H_RELEASE,
   H_RELEASE_USED,
+  H_SLEEPING,
   H_SPACE_WANTED,
   H_STALLED,
   H_STOP,
@@ -194,10 +196,16 @@ function publish(cookie: number, result: number, residue: number, len: number): 
   Atomics.store(h, H_COMP_TAIL, compTail);
 }
 
-/** Sleeps until the doorbell moves past `bell` (or `ms` elapse when > 0). */
+/**
+ * Sleeps until the doorbell moves past `bell` (or `ms` elapse when > 0). H_SLEEPING tells the driver
+ * a notify is needed: it is set before the wait re-reads the doorbell, so either the driver sees it
+ * or the wait sees the new doorbell value (both sides use sequentially consistent atomics).
+ */
 function sleep(bell: number, ms: number): void {
+  Atomics.store(h, H_SLEEPING, 1);
   if (ms > 0) Atomics.wait(h, H_DOORBELL, bell, ms);
   else Atomics.wait(h, H_DOORBELL, bell);
+  Atomics.store(h, H_SLEEPING, 0);
 }
 
 /** Waits while paused; false when an abort or stop came instead. */
@@ -343,6 +351,8 @@ function fetchChain(tail: number): number {
 }
 
 function main(): void {
+  Atomics.add(h, H_READY, 1);
+  Atomics.notify(h, H_READY);
   for (;;) {
     const bell = Atomics.load(h, H_DOORBELL);
     if (stopRequested()) break;

@@ -32,12 +32,15 @@ afterEach(async () => {
 });
 
 const SIZE = 8192;
+/** Waits that must not time out (slow hosts must not make a test fail). */
+const LONG = 30_000;
 
-function setup(faults: DmaFaultSpec[], completionOrder: DmaCompletionOrder = 'in-order') {
+async function setup(faults: DmaFaultSpec[], completionOrder: DmaCompletionOrder = 'in-order') {
   const engine = new DmaEngine();
   const phys = twoNodes();
   const dev = createSoftwareDmaDevice(engine, { phys, faults, completionOrder, seed: 42 });
   devices.push(dev);
+  await dev.startWorkers();
   const chan = dmaRequestChanByMask(engine, dmaCapMask(DMA_MEMCPY)) as DmaChan;
   return { engine, phys, dev, chan };
 }
@@ -74,9 +77,9 @@ function landed(phys: ReturnType<typeof twoNodes>, sub: Sub, slot: number): bool
 
 describe('fault injection: result, residue and status per kind', () => {
   it('read-failed copies nothing (or the given prefix) and reports DMA_ERROR', async () => {
-    const { phys, chan } = setup([{ kind: 'read-failed', nth: 2 }, { kind: 'read-failed', nth: 3, bytes: 100 }]);
+    const { phys, chan } = await setup([{ kind: 'read-failed', nth: 2 }, { kind: 'read-failed', nth: 3, bytes: 100 }]);
     const s = submit(chan, phys, 3);
-    expect(await dmaSyncWait(chan, s[2]!.cookie)).toBe(DMA_ERROR);
+    expect(await dmaSyncWait(chan, s[2]!.cookie, LONG)).toBe(DMA_ERROR);
     expect(s.map((x) => x.results)).toEqual([
       [{ result: DMA_TRANS_NOERROR, residue: 0 }],
       [{ result: DMA_TRANS_READ_FAILED, residue: SIZE }],
@@ -92,16 +95,16 @@ describe('fault injection: result, residue and status per kind', () => {
   });
 
   it('write-failed reports DMA_TRANS_WRITE_FAILED with the residue', async () => {
-    const { phys, chan } = setup([{ kind: 'write-failed', nth: 1, bytes: 4096 }]);
+    const { phys, chan } = await setup([{ kind: 'write-failed', nth: 1, bytes: 4096 }]);
     const [s] = submit(chan, phys, 1);
-    expect(await dmaSyncWait(chan, s!.cookie)).toBe(DMA_ERROR);
+    expect(await dmaSyncWait(chan, s!.cookie, LONG)).toBe(DMA_ERROR);
     expect(s!.results).toEqual([{ result: DMA_TRANS_WRITE_FAILED, residue: SIZE - 4096 }]);
   });
 
   it('partial copies a prefix and completes without error but with a residue', async () => {
-    const { phys, chan } = setup([{ kind: 'partial', nth: 1 }]);
+    const { phys, chan } = await setup([{ kind: 'partial', nth: 1 }]);
     const [s] = submit(chan, phys, 1);
-    expect(await dmaSyncWait(chan, s!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(s!.results).toEqual([{ result: DMA_TRANS_NOERROR, residue: SIZE / 2 }]);
     expect(dmaengineTxStatus(chan, s!.cookie)).toEqual({ status: DMA_COMPLETE, residue: SIZE / 2 });
     const d = dst(phys, 0);
@@ -111,11 +114,11 @@ describe('fault injection: result, residue and status per kind', () => {
   });
 
   it('never-complete makes dmaSyncWait time out with DMA_ERROR; terminate aborts it', async () => {
-    const { phys, chan } = setup([{ kind: 'never-complete', nth: 1 }]);
+    const { phys, chan } = await setup([{ kind: 'never-complete', nth: 1 }]);
     const s = submit(chan, phys, 2);
     expect(await dmaSyncWait(chan, s[0]!.cookie, 50)).toBe(DMA_ERROR);
     expect(dmaengineTxStatus(chan, s[0]!.cookie).status).toBe(DMA_IN_PROGRESS);
-    expect(await dmaSyncWait(chan, s[1]!.cookie)).toBe(DMA_COMPLETE); // later descriptors still run
+    expect(await dmaSyncWait(chan, s[1]!.cookie, LONG)).toBe(DMA_COMPLETE); // later descriptors still run
     expect(s[0]!.results).toEqual([]);
     expect(await dmaengineTerminateSync(chan)).toBe(0);
     expect(s[0]!.results).toEqual([{ result: DMA_TRANS_ABORTED, residue: SIZE }]);
@@ -124,9 +127,9 @@ describe('fault injection: result, residue and status per kind', () => {
   });
 
   it('halt stops the channel (DMA_PAUSED) until terminate, which aborts and lets the channel be reused', async () => {
-    const { engine, phys, dev, chan } = setup([{ kind: 'halt', nth: 3 }]);
+    const { engine, phys, dev, chan } = await setup([{ kind: 'halt', nth: 3 }]);
     const s = submit(chan, phys, 5);
-    expect(await dmaSyncWait(chan, s[4]!.cookie)).toBe(DMA_PAUSED);
+    expect(await dmaSyncWait(chan, s[4]!.cookie, LONG)).toBe(DMA_PAUSED);
     expect(dev.isHalted(chan)).toBe(true);
     expect(s[0]!.results).toEqual([{ result: DMA_TRANS_NOERROR, residue: 0 }]);
     expect(s[1]!.results).toEqual([{ result: DMA_TRANS_NOERROR, residue: 0 }]);
@@ -146,12 +149,12 @@ describe('fault injection: result, residue and status per kind', () => {
     const again = dmaRequestChanByMask(engine, dmaCapMask(DMA_MEMCPY));
     expect(again).toBe(chan);
     const [ok] = submit(chan, phys, 1, 8);
-    expect(await dmaSyncWait(chan, ok!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, ok!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(landed(phys, ok!, 8)).toBe(true);
   });
 
   it('terminate aborts submitted, queued and in-flight descriptors and waits until the engine is quiet', async () => {
-    const { phys, dev, chan } = setup([{ kind: 'stall', nth: 1 }]);
+    const { phys, dev, chan } = await setup([{ kind: 'stall', nth: 1 }]);
     const s = submit(chan, phys, 80); // ring depth 32, 64 in the engine: the rest stay in the software queue
     dmaAsyncIssuePending(chan);
     const notIssued = submit(chan, phys, 2, 80);
@@ -167,16 +170,16 @@ describe('fault injection: result, residue and status per kind', () => {
   });
 
   it('a stall auto-released by stallMs completes normally', async () => {
-    const { phys, chan } = setup([{ kind: 'stall', nth: 1, stallMs: 20 }]);
+    const { phys, chan } = await setup([{ kind: 'stall', nth: 1, stallMs: 20 }]);
     const [s] = submit(chan, phys, 1);
-    expect(await dmaSyncWait(chan, s!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(landed(phys, s!, 0)).toBe(true);
   });
 });
 
 describe('completion order', () => {
   it('out-of-order: the last descriptor of a chain can complete before an earlier one landed', async () => {
-    const { phys, dev, chan } = setup([{ kind: 'stall', nth: 1 }], 'out-of-order');
+    const { phys, dev, chan } = await setup([{ kind: 'stall', nth: 1 }], 'out-of-order');
     const s = submit(chan, phys, 4);
     const last = s[3]!;
     let firstLandedWhenLastCompleted: boolean | null = null;
@@ -186,17 +189,17 @@ describe('completion order', () => {
       firstLandedWhenLastCompleted = landed(phys, s[0]!, 0);
       firstStatusWhenLastCompleted = dmaengineTxStatus(chan, s[0]!.cookie).status;
     };
-    expect(await dmaSyncWait(chan, last.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, last.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(firstLandedWhenLastCompleted).toBe(false);
     expect(firstStatusWhenLastCompleted).toBe(DMA_IN_PROGRESS);
     expect(dst(phys, 0).every((b) => b === 0)).toBe(true);
     dev.releaseStall(chan);
-    expect(await dmaSyncWait(chan, s[0]!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s[0]!.cookie, LONG)).toBe(DMA_COMPLETE);
     for (const [k, x] of s.entries()) expect(landed(phys, x, k)).toBe(true);
   });
 
   it('in-order: a completion never arrives before the data of earlier descriptors landed', async () => {
-    const { phys, dev, chan } = setup([{ kind: 'stall', nth: 1 }], 'in-order');
+    const { phys, dev, chan } = await setup([{ kind: 'stall', nth: 1 }], 'in-order');
     const s = submit(chan, phys, 4);
     const seen: boolean[] = [];
     for (const [k, x] of s.entries()) {
@@ -210,18 +213,18 @@ describe('completion order', () => {
     expect(s.map((x) => x.results.length)).toEqual([0, 0, 0, 0]);
     expect(dmaengineTxStatus(chan, s[3]!.cookie).status).toBe(DMA_IN_PROGRESS);
     dev.releaseStall(chan);
-    expect(await dmaSyncWait(chan, s[3]!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s[3]!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(seen).toHaveLength(10);
     expect(seen.every(Boolean)).toBe(true);
   });
 
   it('in-order completes in cookie order over many chains; out-of-order covers the same set, reordered', async () => {
     for (const order of ['in-order', 'out-of-order'] as const) {
-      const { phys, chan } = setup([], order);
+      const { phys, chan } = await setup([], order);
       const done: number[] = [];
       const s = submit(chan, phys, 96);
       for (const x of s) x.tx.callbackResult = () => done.push(x.cookie);
-      for (const x of s) expect(await dmaSyncWait(chan, x.cookie, 20_000)).toBe(DMA_COMPLETE);
+      for (const x of s) expect(await dmaSyncWait(chan, x.cookie, LONG)).toBe(DMA_COMPLETE);
       expect(done).toHaveLength(96);
       const cookies = s.map((x) => x.cookie);
       if (order === 'in-order') expect(done).toEqual(cookies);
@@ -239,19 +242,19 @@ describe('planted engine bugs claim success but leave wrong bytes', () => {
     ['short-copy', (d: Uint8Array, src: Uint8Array) => checksum(d.subarray(0, SIZE - 1)) === checksum(src.subarray(0, SIZE - 1)) && d[SIZE - 1] === 0],
     ['offset-slip', (d: Uint8Array, src: Uint8Array) => checksum(d.subarray(0, SIZE - 1)) === checksum(src.subarray(1))],
   ] as const)('%s', async (kind, check) => {
-    const { phys, chan } = setup([{ kind, nth: 1 }]);
+    const { phys, chan } = await setup([{ kind, nth: 1 }]);
     const [s] = submit(chan, phys, 1);
-    expect(await dmaSyncWait(chan, s!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(s!.results).toEqual([{ result: DMA_TRANS_NOERROR, residue: 0 }]);
     expect(check(dst(phys, 0), s!.src)).toBe(true);
   });
 
   it('write-outside writes past the destination window', async () => {
-    const { phys, chan } = setup([{ kind: 'write-outside', nth: 1, bytes: 3 }]);
+    const { phys, chan } = await setup([{ kind: 'write-outside', nth: 1, bytes: 3 }]);
     fillRandom(phys, nodeAddr(phys, 0, SIZE), SIZE, 9);
     phys.fill(nodeAddr(phys, 1, SIZE), SIZE, 0);
     const [s] = submit(chan, phys, 1);
-    expect(await dmaSyncWait(chan, s!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(landed(phys, s!, 0)).toBe(true);
     const after = readMem(phys, nodeAddr(phys, 1, SIZE), 4);
     const srcAfter = readMem(phys, nodeAddr(phys, 0, SIZE), 4);
@@ -260,9 +263,9 @@ describe('planted engine bugs claim success but leave wrong bytes', () => {
   });
 
   it('src-overwrite clobbers the source after copying', async () => {
-    const { phys, chan } = setup([{ kind: 'src-overwrite', nth: 1, bytes: 2 }]);
+    const { phys, chan } = await setup([{ kind: 'src-overwrite', nth: 1, bytes: 2 }]);
     const [s] = submit(chan, phys, 1);
-    expect(await dmaSyncWait(chan, s!.cookie)).toBe(DMA_COMPLETE);
+    expect(await dmaSyncWait(chan, s!.cookie, LONG)).toBe(DMA_COMPLETE);
     expect(landed(phys, s!, 0)).toBe(true);
     const now = readMem(phys, nodeAddr(phys, 0), 3);
     expect(now[0]).toBe(~s!.src[0]! & 0xff);

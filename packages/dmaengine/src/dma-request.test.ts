@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SysfsTree } from '@pagemig/kernel';
 import { DMA_INTERRUPT, DMA_MEMCPY, DMA_MEMCPY_SG, DMA_PRIVATE, dmaCapMask } from './dma-caps';
+import { dmaCookieAssign } from './dma-chan';
 import { DmaEngine, dmaAsyncDeviceUnregister } from './dma-engine';
+import { DMA_MAX_COOKIE, DMA_MIN_COOKIE } from './dma-status';
 import { prepDmaMemcpy } from './dma-prep';
 import { dmaFindChannel, dmaReleaseChannel, dmaRequestChanByMask, dmaRequestChannel } from './dma-request';
 import { createSoftwareDmaDevice, type SoftwareDmaDevice } from './software-dma-device';
@@ -65,6 +67,16 @@ describe('channel requests', () => {
     expect(dmaFindChannel(engine, DMA_MEMCPY)).toBeNull();
     dmaReleaseChannel(mine!);
     expect(dmaFindChannel(engine, DMA_MEMCPY)?.device.name).toBe('sdxi0');
+  });
+
+  it('wraps cookies from INT_MAX back to DMA_MIN_COOKIE', () => {
+    const { engine } = setup();
+    const chan = dmaRequestChanByMask(engine, dmaCapMask(DMA_MEMCPY))!;
+    chan.cookie = DMA_MAX_COOKIE - 1;
+    const a = prepDmaMemcpy(chan, 0, 4096, 8, 0)!;
+    const b = prepDmaMemcpy(chan, 0, 4096, 8, 0)!;
+    expect(dmaCookieAssign(a)).toBe(DMA_MAX_COOKIE);
+    expect(dmaCookieAssign(b)).toBe(DMA_MIN_COOKIE);
   });
 
   it('prep refuses a channel nobody holds', () => {

@@ -16,7 +16,7 @@
  */
 
 /** Bytes of the header. */
-export const RING_HEADER_BYTES = 64;
+export const RING_HEADER_BYTES = 128;
 /** Bytes of one descriptor record. */
 export const RING_RECORD_BYTES = 64;
 /** Bytes of one completion entry. */
@@ -54,6 +54,10 @@ export const H_SPACE_WANTED = 13;
 export const H_EXECUTED = 14;
 /** Header word: stall releases consumed by the engine. */
 export const H_RELEASE_USED = 15;
+/** Header word: incremented (and notified) by each engine start once it runs its loop. */
+export const H_READY = 16;
+/** Header word: 1 while the engine sleeps on the doorbell (the driver skips `Atomics.notify` otherwise). */
+export const H_SLEEPING = 17;
 
 /** Record word: operation. */
 export const R_OPCODE = 0;

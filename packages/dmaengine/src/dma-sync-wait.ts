@@ -21,7 +21,11 @@ export function dmaSyncWait(chan: DmaChan, cookie: DmaCookie, timeoutMs: number 
   if (first !== DMA_IN_PROGRESS) return Promise.resolve(first);
   return new Promise<DmaStatus>((resolve) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let state = chan.stateGeneration;
     const remove = chan.addWaiter(() => {
+      // Called after every completion on the channel: stay cheap while this cookie is still queued.
+      if (chan.inProgress.has(cookie) && state === chan.stateGeneration) return;
+      state = chan.stateGeneration;
       const status = dmaengineTxStatus(chan, cookie).status;
       if (status === DMA_IN_PROGRESS) return;
       remove();

@@ -47,7 +47,9 @@ import {
   H_HEAD,
   H_IRQ,
   H_PAUSED,
+  H_READY,
   H_RELEASE,
+  H_SLEEPING,
   H_SPACE_WANTED,
   H_STALLED,
   H_STOP,
@@ -141,6 +143,11 @@ export interface SoftwareDmaDevice extends DmaDevice {
   workerRunning(chan: DmaChan): boolean;
   /** Ring counters of `chan`. */
   ringStats(chan: DmaChan): SoftwareDmaRingStats;
+  /**
+   * Starts every channel's worker now (instead of on first use) and resolves once all of them run,
+   * so a benchmark or a timeout-sensitive test does not count thread start-up. Idle workers stay unref'd.
+   */
+  startWorkers(): Promise<void>;
   /** Aborts everything outstanding and stops the workers (they restart on the next issue). */
   shutdown(): Promise<void>;
 }
@@ -163,6 +170,22 @@ class SwDesc extends DmaAsyncTxDescriptor {
 }
 
 const WORKER_URL = new URL('../dist/dma-channel-worker.js', import.meta.url);
+
+/** The parent's Node options minus those that only make sense for the main entry (`--input-type` breaks a file worker). */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--input-type' || a === '-e' || a === '--eval' || a === '-p' || a === '--print') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    out.push(a);
+  }
+  return out;
+}
 
 /** The driver side of one channel. */
 class SwChan {
@@ -193,6 +216,8 @@ class SwChan {
   terminating = 0;
   private ackWaiters: { epoch: number; resolve: () => void }[] = [];
   private stallWaiters: (() => void)[] = [];
+  private starting: Promise<void> | null = null;
+  private readyBase = 0;
   private lastHalted = 0;
   maxSoftwareQueued = 0;
   doorbells = 0;
@@ -219,7 +244,7 @@ class SwChan {
 
   /** Outstanding work that needs the worker and the interrupt. */
   private busy(): boolean {
-    return this.active.size > 0 || this.ackWaiters.length > 0 || this.stallWaiters.length > 0;
+    return this.active.size > 0 || this.ackWaiters.length > 0 || this.stallWaiters.length > 0 || this.starting !== null;
   }
 
   private updateRef(): void {
@@ -253,7 +278,9 @@ class SwChan {
     this.port = port1;
     const phys = this.dev.phys;
     this.sentGeneration = phys.generation;
+    this.readyBase = Atomics.load(h, H_READY);
     const worker = new Worker(WORKER_URL, {
+      execArgv: workerExecArgv(),
       workerData: { buffer: this.buffer, depth: this.dev.ringDepth, share: phys.share(), port: port2 },
       transferList: [port2],
       name: `${this.dev.name}/${this.chan.chanId}`,
@@ -263,6 +290,7 @@ class SwChan {
     this.refd = true;
     worker.on('error', (error) => {
       this.dev.lastWorkerError = error;
+      process.emitWarning(`${this.dev.name}: worker of ${this.chan.name || `channel ${this.chan.chanId}`} failed, its descriptors are aborted: ${String(error)}`);
     });
     worker.on('exit', () => this.onExit(worker));
   }
@@ -273,6 +301,7 @@ class SwChan {
     this.port?.close();
     this.port = null;
     this.armed = false;
+    Atomics.notify(this.h, H_READY); // wakes a start() waiting for a worker that died
     if (this.stopping === null) {
       // The engine died: nothing will complete, so abort what it held.
       this.abortAll();
@@ -409,10 +438,11 @@ class SwChan {
     }
   }
 
+  /** Rings the doorbell; the futex wake is only paid when the engine actually sleeps. */
   private ring(): void {
     this.doorbells++;
     Atomics.add(this.h, H_DOORBELL, 1);
-    Atomics.notify(this.h, H_DOORBELL);
+    if (Atomics.load(this.h, H_SLEEPING) !== 0) Atomics.notify(this.h, H_DOORBELL);
   }
 
   /** The interrupt handler: reap completions, refill the ring, report stall/halt/abort state. */
@@ -437,7 +467,7 @@ class SwChan {
     const halted = Atomics.load(h, H_HALTED);
     if (halted !== this.lastHalted) {
       this.lastHalted = halted;
-      this.chan.wakeWaiters();
+      this.chan.stateChanged();
     }
     if (this.stallWaiters.length > 0 && Atomics.load(h, H_STALLED) !== 0) {
       for (const resolve of this.stallWaiters.splice(0)) resolve();
@@ -514,22 +544,46 @@ class SwChan {
       this.terminating--;
       this.updateRef();
     }
-    this.chan.wakeWaiters();
+    this.chan.stateChanged();
     return 0;
   }
 
   pause(): number {
     Atomics.store(this.h, H_PAUSED, 1);
     this.ring();
-    this.chan.wakeWaiters();
+    this.chan.stateChanged();
     return 0;
   }
 
   resume(): number {
     Atomics.store(this.h, H_PAUSED, 0);
     this.ring();
-    this.chan.wakeWaiters();
+    this.chan.stateChanged();
     return 0;
+  }
+
+  /** Starts the worker if needed and resolves once its loop runs. */
+  async start(): Promise<void> {
+    this.ensureWorker();
+    const h = this.h;
+    if (Atomics.load(h, H_READY) !== this.readyBase) return;
+    if (this.starting === null) {
+      this.starting = (async () => {
+        while (this.worker !== null && Atomics.load(h, H_READY) === this.readyBase) {
+          const r = Atomics.waitAsync(h, H_READY, this.readyBase);
+          if (r.async) await r.value;
+        }
+      })();
+      this.updateRef();
+      try {
+        await this.starting;
+      } finally {
+        this.starting = null;
+        this.updateRef();
+      }
+      return;
+    }
+    await this.starting;
   }
 
   releaseStall(): void {
@@ -749,6 +803,10 @@ class SoftwareDmaDeviceImpl implements SoftwareDmaDevice {
 
   ringStats(chan: DmaChan): SoftwareDmaRingStats {
     return this.sw(chan).stats();
+  }
+
+  async startWorkers(): Promise<void> {
+    await Promise.all(this.chans.map((c) => c.start()));
   }
 
   async shutdown(): Promise<void> {

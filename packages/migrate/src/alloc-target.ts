@@ -5,7 +5,7 @@
  * source's memcg charge over (`mem_cgroup_migrate()`).
  */
 import { PGF_hugetlb } from '@pagemig/folio';
-import { GFP_MIGRATE_THISNODE, NIL, NO_MEMCG, __GFP_NOWARN, __GFP_THISNODE, type System } from '@pagemig/mm';
+import { GFP_MIGRATE_THISNODE, NO_MEMCG, __GFP_NOWARN, __GFP_THISNODE, type System } from '@pagemig/mm';
 import type { NewFolioFn } from './types';
 
 /** What `alloc_migration_target()` is told (mirrors `struct migration_target_control`). */
@@ -39,6 +39,3 @@ export function allocOnNode(sys: System, nid: number): NewFolioFn {
 export function allocMisplacedDstFolio(sys: System, nid: number): NewFolioFn {
   return allocMigrationTarget(sys, { nid, gfp: __GFP_THISNODE | __GFP_NOWARN });
 }
-
-/** NIL, re-exported for callers writing their own callbacks. */
-export const NO_FOLIO = NIL;

@@ -3,9 +3,9 @@
  * V5/V6 retry semantics, `NR_MAX_BATCHED_MIGRATION`), its tracepoints, and the CPU default of
  * the seam (`folios_mc_copy()`). No module-level state: each system gets its own engine.
  */
-import { KernelError, enumAttribute, uintAttribute, type Tracepoint } from '@pagemig/kernel';
-import { HPAGE_PMD_NR, HPAGE_PUD_NR, PAGE_SIZE, migrateInfoMarkCopied, type MigrateMode, type MigrateReason } from '@pagemig/folio';
-import { NIL, folioMcCopy, type FolioList, type System } from '@pagemig/mm';
+import { EIO, KernelError, enumAttribute, uintAttribute, type Tracepoint } from '@pagemig/kernel';
+import { FOLIO_CONTENT_COPIED, HPAGE_PMD_NR, HPAGE_PUD_NR, PAGE_SIZE, migrateInfoMarkCopied, type MigrateMode, type MigrateReason } from '@pagemig/folio';
+import { folioMcCopy, type FolioList, type System } from '@pagemig/mm';
 import type {
   BatchCopyContext,
   BatchCopyFn,
@@ -222,24 +222,19 @@ export class MigrateEngine {
     try {
       rc = await this.batchCopy(dst, src, count, ctx);
     } catch {
-      rc = -5; // -EIO: a throwing copy engine is a failed batch, never lost data
+      rc = -EIO; // a throwing copy engine is a failed batch, never lost data
     }
     let copied = 0;
     if (this.retrySemantics === 'v6') {
       for (let i = 0; i < count; i++) {
         if (rc === 0) migrateInfoMarkCopied(memmap.private, dst[i]!);
-        if ((memmap.private[dst[i]!]! & 4) !== 0) copied++;
+        if ((memmap.private[dst[i]!]! & FOLIO_CONTENT_COPIED) !== 0) copied++;
       }
     } else {
       copied = rc === 0 ? count : 0;
     }
     if (this.tp.batchEnd.enabled) this.tp.batchEnd.emit({ batchId: ctx.batchId, rc, copied });
     return rc === 0;
-  }
-
-  /** True when a list head PFN is NIL (for callers walking lists). */
-  static isNil(folio: number): boolean {
-    return folio === NIL;
   }
 }
 

@@ -9,7 +9,6 @@
 import { EAGAIN, ENOMEM } from '@pagemig/kernel';
 import {
   HPAGE_PMD_ORDER,
-  MIGRATE_ASYNC,
   MR_LONGTERM_PIN,
   MR_NUMA_MISPLACED,
   PGF_movable_ops,
@@ -255,9 +254,4 @@ function migrateFoliosMove(
     folio = next;
     dst = nextDst;
   }
-}
-
-/** True when `mode` may batch more than one folio (only ASYNC may). */
-export function modeMayBatch(mode: number): boolean {
-  return mode === MIGRATE_ASYNC;
 }

@@ -6,7 +6,7 @@
  * ASYNC pass. Returns the number of folios not migrated or -errno; failures stay on `from` for
  * the caller's `putbackMovablePages()`.
  */
-import { MIGRATE_ASYNC, PGF_hugetlb, type MigrateMode, type MigrateReason } from '@pagemig/folio';
+import { MIGRATE_ASYNC, PGF_hugetlb, type MigrateMode } from '@pagemig/folio';
 import { FolioList, NIL } from '@pagemig/mm';
 import {
   NR_MAX_MIGRATE_ASYNC_RETRY,
@@ -143,10 +143,4 @@ export async function migratePages(
     });
   }
   return { rc: rcGather, nrSucceeded: stats.nrSucceeded, stats };
-}
-
-/** A reason-and-mode pair as kernel callers pass them. */
-export interface MigrateCallShort {
-  mode: MigrateMode;
-  reason: MigrateReason;
 }

@@ -8,7 +8,6 @@
 import { EAGAIN, EBUSY, EOPNOTSUPP } from '@pagemig/kernel';
 import {
   FOLIO_ALREADY_COPIED,
-  MIGRATE_ASYNC,
   MIGRATE_SYNC,
   PAGE_SIZE,
   PGF_active,
@@ -193,9 +192,4 @@ export function moveToNewFolio(ctx: MigrateContext, dst: number, src: number, al
     if (rc === 0) m.mapping[src] = 0;
   }
   return rc;
-}
-
-/** True for the ASYNC mode (no blocking). */
-export function isAsync(ctx: MigrateContext): boolean {
-  return ctx.mode === MIGRATE_ASYNC;
 }

@@ -37,6 +37,7 @@ import {
 import type { System } from './system';
 import type { Task } from './task';
 import { VM_EXEC, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_READ, VM_SHARED, VM_WRITE, type Vma } from './vma';
+import { VM_PGFAULT, VM_THP_FAULT_ALLOC, VM_THP_FAULT_FALLBACK, VM_ZERO_PAGE_FAULT } from './vm-events';
 
 /** Out of memory (allocation or memcg limit). */
 export const VM_FAULT_OOM = 0x0001;
@@ -68,7 +69,7 @@ export function handleMmFault(mm: MmStruct, addr: number, flags: number, task: T
   const write = (flags & FAULT_FLAG_WRITE) !== 0;
   if (vma === null) return VM_FAULT_SIGSEGV;
   if (write ? (vma.flags & VM_WRITE) === 0 : (vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) return VM_FAULT_SIGSEGV;
-  sys.vmstat.count('pgfault');
+  sys.vmstat.add(VM_PGFAULT, 1);
   if ((vma.flags & VM_HUGETLB) !== 0) return hugetlbFault(sys, mm, vma, addr, write, task);
   const pt = mm.pageTable;
   const pmdStart = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
@@ -113,13 +114,21 @@ function numaFault(sys: System, pfn: number, addr: number): number {
   return VM_FAULT_NUMA;
 }
 
+/**
+ * Orders of anonymous THP/mTHP that may back this VMA, as a bit mask (bit n = order n; mirrors
+ * `thp_vma_allowable_orders()`): sizes set to `always`, plus those set to `madvise` in a
+ * MADV_HUGEPAGE VMA; none in a MADV_NOHUGEPAGE, file or shared VMA. The System keeps the two
+ * masks up to date when a setting changes, so a fault does no lookups.
+ */
+export function thpAllowableOrders(sys: System, vma: Vma): number {
+  const flags = vma.flags;
+  if (vma.file !== null || (flags & (VM_SHARED | VM_NOHUGEPAGE)) !== 0) return 0;
+  return (flags & VM_HUGEPAGE) !== 0 ? sys.thpOrdersAlways | sys.thpOrdersMadvise : sys.thpOrdersAlways;
+}
+
 /** True when THP of `order` may back this VMA (mirrors `thp_vma_allowable_order()`). */
 export function thpEligible(sys: System, vma: Vma, order: number): boolean {
-  if (vma.file !== null || (vma.flags & VM_SHARED) !== 0) return false;
-  const setting = sys.thpSetting(order);
-  if (setting === 'always') return (vma.flags & VM_NOHUGEPAGE) === 0;
-  if (setting === 'madvise') return (vma.flags & VM_HUGEPAGE) !== 0;
-  return false;
+  return (thpAllowableOrders(sys, vma) & (1 << order)) !== 0;
 }
 
 /** Maps a PMD THP (or the huge zero page on a read); null when the THP could not be had. */
@@ -129,15 +138,17 @@ function doHugePmdAnonymousPage(sys: System, mm: MmStruct, vma: Vma, pmdStart: n
     const zero = sys.hugeZeroPfn();
     if (zero === NIL) return null;
     pt.setPmdLeaf(pmdStart, zero, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
-    sys.vmstat.count('zero_page_fault');
+    sys.vmstat.add(VM_ZERO_PAGE_FAULT, 1);
     return 0;
   }
   const folio = sys.allocUserFolio(task, vma, pmdStart, HPAGE_PMD_ORDER);
   if (folio === NIL) {
-    sys.vmstat.count('thp_fault_fallback');
+    sys.vmstat.add(VM_THP_FAULT_FALLBACK, 1);
+    sys.mthpStat(HPAGE_PMD_ORDER, 'anon_fault_fallback');
     return null;
   }
-  sys.vmstat.count('thp_fault_alloc');
+  sys.vmstat.add(VM_THP_FAULT_ALLOC, 1);
+  sys.mthpStat(HPAGE_PMD_ORDER, 'anon_fault_alloc');
   newAnonRmap(sys, vma, folio, pmdStart);
   const m = sys.memmap;
   pt.setPmdLeaf(pmdStart, folio, PRESENT_RW);
@@ -172,7 +183,7 @@ function doPteFault(sys: System, mm: MmStruct, vma: Vma, addr: number, write: bo
   if (slot < 0) throw new Error(`internal: PTE fault at 0x${addr.toString(16)} under a PMD leaf`);
   const bits = pt.bitsAt(slot);
   if (bits === 0) {
-    if (vma.file === null) return doAnonymousPage(sys, mm, vma, addr, write, task);
+    if (vma.file === null) return doAnonymousPage(sys, mm, vma, addr, slot, write, task);
     return doFileFault(sys, mm, vma, addr, write, task);
   }
   if ((bits & PTE_MIGRATION) !== 0) return retryOn(sys, pt.pfnAt(slot));
@@ -182,39 +193,51 @@ function doPteFault(sys: System, mm: MmStruct, vma: Vma, addr: number, write: bo
   return 0;
 }
 
-/** Anonymous fault on an empty PTE (mirrors `do_anonymous_page()`), with mTHP when enabled. */
-function doAnonymousPage(sys: System, mm: MmStruct, vma: Vma, addr: number, write: boolean, task: Task): number {
+/**
+ * Anonymous fault on an empty PTE at `slot` (mirrors `do_anonymous_page()` and
+ * `alloc_anon_folio()`): a read maps the zero page; a write tries the enabled mTHP orders from
+ * the largest whose aligned range fits the VMA and is still empty, falling back to smaller
+ * ones when allocation fails, then order 0.
+ */
+function doAnonymousPage(sys: System, mm: MmStruct, vma: Vma, addr: number, slot: number, write: boolean, task: Task): number {
   const pt = mm.pageTable;
   if (!write) {
-    pt.setAt(pt.pteSlot(addr), sys.zeroPfn, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
-    sys.vmstat.count('zero_page_fault');
+    pt.setAt(slot, sys.zeroPfn, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
+    sys.vmstat.add(VM_ZERO_PAGE_FAULT, 1);
     return 0;
   }
-  for (let order = HPAGE_PMD_ORDER - 1; order >= 0; order--) {
-    if (order > 0 && !thpEligible(sys, vma, order)) continue;
-    const size = PAGE_SIZE * 2 ** order;
+  const orders = thpAllowableOrders(sys, vma) & ((1 << HPAGE_PMD_ORDER) - 2);
+  for (let order = HPAGE_PMD_ORDER - 1; orders !== 0 && order > 0; order--) {
+    if ((orders & (1 << order)) === 0) continue;
+    const nr = 2 ** order;
+    const size = PAGE_SIZE * nr;
     const start = Math.floor(addr / size) * size;
     if (start < vma.start || start + size > vma.end) continue;
-    const first = pt.pteSlot(start);
+    const first = slot - (addr - start) / PAGE_SIZE;
     let empty = true;
-    for (let i = 0; i < 2 ** order && empty; i++) empty = pt.bitsAt(first + i) === 0;
+    for (let i = 0; i < nr && empty; i++) empty = pt.bitsAt(first + i) === 0;
     if (!empty) continue;
     const folio = sys.allocUserFolio(task, vma, start, order);
     if (folio === NIL) {
-      if (order > 0) {
-        sys.vmstat.count('thp_fault_fallback');
-        continue;
-      }
-      return VM_FAULT_OOM;
+      sys.mthpStat(order, 'anon_fault_fallback');
+      continue;
     }
-    if (order > 0) sys.vmstat.count('thp_fault_alloc');
-    newAnonRmap(sys, vma, folio, start);
-    mapPtes(sys, pt, first, folio, 2 ** order, PRESENT_RW);
-    mm.rss.anon += 2 ** order;
-    finishNewFolio(sys, vma, folio);
+    sys.mthpStat(order, 'anon_fault_alloc');
+    mapNewAnonFolio(sys, mm, vma, folio, start, first, nr);
     return 0;
   }
-  return VM_FAULT_OOM;
+  const folio = sys.allocUserFolio(task, vma, addr, 0);
+  if (folio === NIL) return VM_FAULT_OOM;
+  mapNewAnonFolio(sys, mm, vma, folio, addr, slot, 1);
+  return 0;
+}
+
+/** Maps a new anonymous folio of `nr` pages at `start` by PTEs from `slot`, then LRU and mlock. */
+function mapNewAnonFolio(sys: System, mm: MmStruct, vma: Vma, folio: number, start: number, slot: number, nr: number): void {
+  newAnonRmap(sys, vma, folio, start);
+  mapPtes(sys, mm.pageTable, slot, folio, nr, PRESENT_RW);
+  mm.rss.anon += nr;
+  finishNewFolio(sys, vma, folio);
 }
 
 /** Maps `nr` consecutive pages of a folio at consecutive PTE slots, one reference each. */

@@ -3,7 +3,8 @@
  * moves the charge to the new folio (mirrors `mem_cgroup_migrate()`), and a memcg may have a
  * limit (`memory.max`) at which charges fail like an OOM.
  */
-import { KernelError } from '@pagemig/kernel';
+import { KernelError, type SysfsTree } from '@pagemig/kernel';
+import { PAGE_SIZE } from '@pagemig/folio';
 
 /** Memcg id of a folio that is not charged (the kernel's `memcg_data == 0`). */
 export const NO_MEMCG = 0;
@@ -26,9 +27,42 @@ export interface MemCgroup {
 export class MemCgroups {
   /** Index = id; slot 0 is NO_MEMCG. */
   private readonly groups: (MemCgroup | undefined)[] = [undefined];
+  private readonly sysfs: SysfsTree | undefined;
 
-  constructor() {
+  /** With `sysfs`, each memcg gets its cgroup v2 files under `/sys/fs/cgroup/<name>/`. */
+  constructor(sysfs?: SysfsTree) {
+    this.sysfs = sysfs;
     this.create('/');
+  }
+
+  /**
+   * Publishes `memory.current`, `memory.max` (rw: bytes or `max`, rounded down to pages) and
+   * `memory.events` of a memcg, as cgroup v2 shows them (the root has no `memory.max`).
+   */
+  private publish(group: MemCgroup): void {
+    if (this.sysfs === undefined) return;
+    const dir = `/sys/fs/cgroup/${group.name.replace(/^\/+|\/+$/g, '')}`;
+    this.sysfs.createAttribute(`${dir}/memory.current`, { mode: 'ro', show: () => String(group.usage * PAGE_SIZE) });
+    this.sysfs.createAttribute(`${dir}/memory.events`, {
+      mode: 'ro',
+      show: () => `low 0\nhigh 0\nmax ${group.failcnt}\noom ${group.failcnt}\noom_kill 0\n`,
+    });
+    if (group.id === ROOT_MEMCG) return;
+    this.sysfs.createAttribute(`${dir}/memory.max`, {
+      mode: 'rw',
+      show: () => (group.max === Infinity ? 'max' : String(group.max * PAGE_SIZE)),
+      store: (value) => {
+        const text = value.trim();
+        if (text === 'max') {
+          group.max = Infinity;
+          return;
+        }
+        if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+          throw new KernelError('EINVAL', `memory.max ${JSON.stringify(value)} is not accepted: give bytes or "max"`);
+        }
+        group.max = Math.floor(Number(text) / PAGE_SIZE);
+      },
+    });
   }
 
   /** Creates a memcg; names are unique. */
@@ -38,8 +72,12 @@ export class MemCgroups {
     }
     if (this.groups.length >= 65535) throw new KernelError('ENOSPC', 'at most 65535 memcgs are supported');
     if (!(maxPages >= 0)) throw new KernelError('EINVAL', `memcg limit ${maxPages} is not accepted: give pages >= 0`);
+    if (name !== '/' && !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(name)) {
+      throw new KernelError('EINVAL', `memcg name ${JSON.stringify(name)} is not accepted: give path components of letters, digits, _ . -`);
+    }
     const group: MemCgroup = { id: this.groups.length, name, usage: 0, max: maxPages, failcnt: 0 };
     this.groups.push(group);
+    this.publish(group);
     return group;
   }
 

@@ -97,7 +97,8 @@ export class PageAlloc {
     const nr = 2 ** order;
     this.phys.materialize(pfn, nr);
     const flags = this.memmap.flags;
-    if ((gfp & __GFP_ZERO) !== 0) {
+    // a data-less node stores no bytes: there is nothing to zero
+    if ((gfp & __GFP_ZERO) !== 0 && this.phys.hasData(pfn)) {
       let i = 0;
       while (i < nr) {
         if ((flags[pfn + i]! & PGF_needs_zero) === 0) {

@@ -47,6 +47,29 @@ export class PageTable {
   /** Entries currently set in each PTE table (to free empty tables). */
   private tableUse: Int32Array;
 
+  /** One-entry cache of the last PMD looked up: faults and walks hit the same PMD 512 times in a row. */
+  private cachePmd = -1;
+  private cacheEntry: number | undefined = undefined;
+
+  private pmdGet(pmd: number): number | undefined {
+    if (pmd === this.cachePmd) return this.cacheEntry;
+    const entry = this.pmds.get(pmd);
+    this.cachePmd = pmd;
+    this.cacheEntry = entry;
+    return entry;
+  }
+
+  private pmdSet(pmd: number, entry: number): void {
+    this.pmds.set(pmd, entry);
+    this.cachePmd = pmd;
+    this.cacheEntry = entry;
+  }
+
+  private pmdDelete(pmd: number): void {
+    this.pmds.delete(pmd);
+    if (pmd === this.cachePmd) this.cacheEntry = undefined;
+  }
+
   constructor(initialTables = 4) {
     this.ptePfn = new Int32Array(initialTables * PTRS_PER_PTE);
     this.pteBits = new Uint8Array(initialTables * PTRS_PER_PTE);
@@ -78,7 +101,7 @@ export class PageTable {
 
   /** Slot of the PTE for `va`, or -1 when no PTE table covers it (none or a PMD leaf). */
   pteSlot(va: number): number {
-    const table = this.pmds.get(Math.floor(va / HPAGE_PMD_SIZE));
+    const table = this.pmdGet(Math.floor(va / HPAGE_PMD_SIZE));
     if (table === undefined || table < 0) return -1;
     return table * PTRS_PER_PTE + (Math.floor(va / PAGE_SIZE) % PTRS_PER_PTE);
   }
@@ -86,13 +109,13 @@ export class PageTable {
   /** Slot of the PTE for `va`, allocating the PTE table (fails with -1 over a PMD leaf). */
   pteSlotAlloc(va: number): number {
     const pmd = Math.floor(va / HPAGE_PMD_SIZE);
-    let table = this.pmds.get(pmd);
+    let table = this.pmdGet(pmd);
     if (table === undefined) {
       table = this.allocTable();
       this.ptePfn.fill(0, table * PTRS_PER_PTE, (table + 1) * PTRS_PER_PTE);
       this.pteBits.fill(0, table * PTRS_PER_PTE, (table + 1) * PTRS_PER_PTE);
       this.tableUse[table] = 0;
-      this.pmds.set(pmd, table);
+      this.pmdSet(pmd, table);
     } else if (table < 0) {
       return -1;
     }
@@ -126,7 +149,7 @@ export class PageTable {
 
   /** The PMD leaf at `va` (a PMD-mapped folio or PMD migration entry), or null. */
   pmdLeaf(va: number): PmdLeaf | null {
-    const entry = this.pmds.get(Math.floor(va / HPAGE_PMD_SIZE));
+    const entry = this.pmdGet(Math.floor(va / HPAGE_PMD_SIZE));
     if (entry === undefined || entry >= 0) return null;
     const code = -1 - entry;
     return { pfn: Math.floor(code / 256), bits: code % 256 };
@@ -134,36 +157,36 @@ export class PageTable {
 
   /** True when `va`'s PMD is a leaf. */
   isPmdLeaf(va: number): boolean {
-    const entry = this.pmds.get(Math.floor(va / HPAGE_PMD_SIZE));
+    const entry = this.pmdGet(Math.floor(va / HPAGE_PMD_SIZE));
     return entry !== undefined && entry < 0;
   }
 
   /** True when the PMD covering `va` is empty (no table, no leaf). */
   pmdNone(va: number): boolean {
-    return !this.pmds.has(Math.floor(va / HPAGE_PMD_SIZE));
+    return this.pmdGet(Math.floor(va / HPAGE_PMD_SIZE)) === undefined;
   }
 
   /** Installs a PMD leaf (the PMD must be empty or an empty PTE table, which is freed). */
   setPmdLeaf(va: number, pfn: number, bits: number): void {
     const pmd = Math.floor(va / HPAGE_PMD_SIZE);
-    const entry = this.pmds.get(pmd);
+    const entry = this.pmdGet(pmd);
     if (entry !== undefined && entry >= 0) {
       if (this.tableUse[entry] !== 0) throw new Error(`PMD at 0x${va.toString(16)} still has PTEs`);
       this.freeTables.push(entry);
     }
-    this.pmds.set(pmd, -1 - (pfn * 256 + bits));
+    this.pmdSet(pmd, -1 - (pfn * 256 + bits));
   }
 
   /** Clears the PMD covering `va` (a leaf, or an empty table). */
   clearPmd(va: number): void {
     const pmd = Math.floor(va / HPAGE_PMD_SIZE);
-    const entry = this.pmds.get(pmd);
+    const entry = this.pmdGet(pmd);
     if (entry === undefined) return;
     if (entry >= 0) {
       if (this.tableUse[entry] !== 0) throw new Error(`PMD at 0x${va.toString(16)} still has PTEs`);
       this.freeTables.push(entry);
     }
-    this.pmds.delete(pmd);
+    this.pmdDelete(pmd);
   }
 
   /**
@@ -174,18 +197,19 @@ export class PageTable {
     const leaf = this.pmdLeaf(va);
     if (leaf === null) return;
     const pmd = Math.floor(va / HPAGE_PMD_SIZE);
-    this.pmds.delete(pmd);
+    this.pmdDelete(pmd);
     const slot = this.pteSlotAlloc(pmd * HPAGE_PMD_SIZE);
     for (let i = 0; i < PTRS_PER_PTE; i++) this.setAt(slot + i, leaf.pfn + i, leaf.bits);
   }
 
   /** Frees PTE tables that became empty in [start, end) (mirrors `free_pgtables()`). */
   freeEmptyTables(start: number, end: number): void {
-    for (let pmd = Math.floor(start / HPAGE_PMD_SIZE); pmd * HPAGE_PMD_SIZE < end; pmd++) {
-      const entry = this.pmds.get(pmd);
+    // walk the PMDs that exist, not every PMD of the range (exit covers all 2^26 of them)
+    for (const pmd of this.pmdIndexesIn(start, end)) {
+      const entry = this.pmdGet(pmd);
       if (entry !== undefined && entry >= 0 && this.tableUse[entry] === 0) {
         this.freeTables.push(entry);
-        this.pmds.delete(pmd);
+        this.pmdDelete(pmd);
       }
     }
   }
@@ -196,7 +220,7 @@ export class PageTable {
     const last = Math.floor((end - 1) / HPAGE_PMD_SIZE);
     if (last - first < this.pmds.size) {
       const out: number[] = [];
-      for (let pmd = first; pmd <= last; pmd++) if (this.pmds.has(pmd)) out.push(pmd);
+      for (let pmd = first; pmd <= last; pmd++) if (this.pmdGet(pmd) !== undefined) out.push(pmd);
       return out;
     }
     return [...this.pmds.keys()].filter((pmd) => pmd >= first && pmd <= last).sort((a, b) => a - b);

@@ -102,9 +102,20 @@ export class PhysMemView {
     }
   }
 
+  /** 2 MiB of zeros in ordinary memory: copying them in is several times faster than `fill()` on shared memory. */
+  private zeroChunk: Uint8Array | null = null;
+
   /** Zeroes frames, as the allocator does for user pages (`clear_highpage()`). */
   zeroPages(pfn: number, nrPages: number): void {
-    this.fill(pfn * PAGE_SIZE, nrPages * PAGE_SIZE, 0);
+    const zero = (this.zeroChunk ??= new Uint8Array(2 << 20));
+    const mask = this.sectionPages - 1;
+    while (nrPages > 0) {
+      const run = Math.min(nrPages, this.sectionPages - (pfn & mask), zero.length / PAGE_SIZE);
+      const view = this.sectionForWrite(Math.floor(pfn / this.sectionPages));
+      if (view !== null) view.set(run * PAGE_SIZE === zero.length ? zero : zero.subarray(0, run * PAGE_SIZE), (pfn & mask) * PAGE_SIZE);
+      pfn += run;
+      nrPages -= run;
+    }
   }
 
   /** Reads bytes at a physical address into `out` (zeros where nothing is stored). */
@@ -236,7 +247,8 @@ export class PhysMem extends PhysMemView {
 
   /** Node of a PFN, or -1 outside memory. */
   pfnToNid(pfn: number): number {
-    return this.sectionNid[Math.floor(pfn / this.sectionPages)] ?? -1;
+    // PFNs are below 2^31, so an unsigned shift is the section index (negative ones fall outside)
+    return this.sectionNid[pfn >>> this.sectionShift] ?? -1;
   }
 
   /** True when `pfn` is backed by some node's memory (mirrors `pfn_valid()`). */

@@ -16,9 +16,6 @@ import { VM_EXEC, VM_READ, VM_WRITE } from './vma';
  * protnone entries without taking the hinting fault (`gup_can_follow_protnone()`).
  */
 function presentProtnone(mm: MmStruct, va: number, write: boolean): boolean {
-  // an inaccessible VMA (mprotect PROT_NONE) uses the same bit: that one is a fault
-  const vma = mm.findVma(va);
-  if (vma === null || (vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) return false;
   const pt = mm.pageTable;
   const leaf = pt.isPmdLeaf(va) ? pt.pmdLeaf(va) : null;
   let bits: number;
@@ -28,7 +25,10 @@ function presentProtnone(mm: MmStruct, va: number, write: boolean): boolean {
     if (slot < 0) return false;
     bits = pt.bitsAt(slot);
   }
-  return (bits & (PTE_PRESENT | PTE_PROTNONE)) === (PTE_PRESENT | PTE_PROTNONE) && (!write || (bits & PTE_WRITE) !== 0);
+  if ((bits & (PTE_PRESENT | PTE_PROTNONE)) !== (PTE_PRESENT | PTE_PROTNONE) || (write && (bits & PTE_WRITE) === 0)) return false;
+  // an inaccessible VMA (mprotect PROT_NONE) uses the same bit: that one is a fault
+  const vma = mm.findVma(va);
+  return vma !== null && (vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
 }
 
 /** Faults in [addr, addr + length); 0, or -ENOMEM, -EFAULT, -EBUSY (a page is being migrated). */

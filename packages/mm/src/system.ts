@@ -48,7 +48,7 @@ import { populateRange } from './populate';
 import { Rmap } from './rmap';
 import { Task, type TaskOptions } from './task';
 import { Tlb, type TlbFlushEvent } from './tlb';
-import { createVmEvents, type VmEventName } from './vm-events';
+import { VM_PGALLOC, VM_PGALLOC_FAIL, VM_PGFREE, createVmEvents, type VmEvents } from './vm-events';
 import { createTaskViews, registerMemViews, removeTaskViews } from './proc-views';
 import type { Vma } from './vma';
 
@@ -101,12 +101,13 @@ export class System {
   readonly zones: BuddyZone[];
   readonly alloc: PageAlloc;
   readonly lru: Lru;
-  readonly memcgs = new MemCgroups();
+  readonly memcgs: MemCgroups;
   readonly locks: FolioLocks;
   readonly tlb: Tlb;
   readonly rmap: Rmap;
   readonly hugetlb: HugetlbPools;
-  readonly vmstat: EventCounters<VmEventName>;
+  /** vm event counters (`/proc/vmstat` events); `add()` is the per-page fast path. */
+  readonly vmstat: VmEvents;
   readonly trace = new TraceRegistry();
   readonly sysfs = new SysfsTree();
   readonly clock: Clock;
@@ -126,6 +127,12 @@ export class System {
   readonly tpTlbFlush: Tracepoint<TlbFlushEvent>;
   private thpEnabled: ThpSetting;
   private readonly mthp = new Map<number, MthpSetting>();
+  /** Anonymous THP orders set to `always` (bit n = order n), kept in step with the settings. */
+  thpOrdersAlways = 0;
+  /** Anonymous THP orders set to `madvise` (used in MADV_HUGEPAGE VMAs). */
+  thpOrdersMadvise = 0;
+  /** Per-size anonymous THP fault counters: [order * 2] allocations, [order * 2 + 1] fallbacks. */
+  private readonly mthpStats = new Float64Array((HPAGE_PMD_ORDER + 1) * 2);
   private hugeZero = NIL;
   private nextPid = 1;
   private nextMmId = 1;
@@ -134,6 +141,7 @@ export class System {
 
   constructor(config: SystemConfig) {
     this.phys = new PhysMem(config.nodes, config.sectionSize ?? DEFAULT_SECTION_SIZE);
+    this.memcgs = new MemCgroups(this.sysfs);
     this.nrNodes = this.phys.nrNodes;
     this.memmap = new Memmap(this.phys.totalPages);
     this.distance = config.distance ?? defaultDistance(this.phys.nodeKind);
@@ -154,16 +162,21 @@ export class System {
     this.alloc = new PageAlloc(this.memmap, this.phys, this.zones, this.distance, this.lru, this.memcgs, {
       shouldFailAlloc: (order) => this.failPageAlloc.probability > 0 && shouldFail(this.failPageAlloc, PAGE_SIZE << order),
       freeHugetlbFolio: (folio) => this.hugetlb.freeHugetlbFolio(folio),
-      countEvent: (name, n) => this.vmstat.count(name, n),
+      countEvent: (name, n) => this.vmstat.add(name === 'pgalloc' ? VM_PGALLOC : name === 'pgfree' ? VM_PGFREE : VM_PGALLOC_FAIL, n),
     });
     this.hugetlb = new HugetlbPools(this.memmap, this.alloc, this.nrNodes, (pfn) => this.phys.pfnToNid(pfn));
     this.zeroPfn = this.alloc.allocPages(0, 0, __GFP_NOFAIL | __GFP_ZERO);
     if (this.zeroPfn === NIL) throw new KernelError('ENOMEM', 'no memory for the zero page');
     this.memmap.flags[this.zeroPfn] = PGF_zero | PGF_reserved | PGF_uptodate;
     this.memmap.refcount[this.zeroPfn] = 1;
-    this.thpEnabled = config.thp?.enabled ?? 'madvise';
+    const enabled = config.thp?.enabled ?? 'madvise';
+    if (!['always', 'madvise', 'never'].includes(enabled)) {
+      throw new KernelError('EINVAL', `THP setting ${JSON.stringify(enabled)} is not accepted: give always, madvise or never`);
+    }
+    this.thpEnabled = enabled;
     for (const order of [...MTHP_ORDERS, HPAGE_PMD_ORDER]) this.mthp.set(order, order === HPAGE_PMD_ORDER ? 'inherit' : 'never');
     for (const [size, setting] of Object.entries(config.thp?.sizes ?? {})) this.setMthp(size, setting);
+    this.updateThpOrders();
     config.nodes.forEach((node, nid) => {
       if ((node.hugepages ?? 0) > 0) this.hugetlb.setNrHugepages(nid, node.hugepages!);
     });
@@ -198,6 +211,34 @@ export class System {
       throw new KernelError('EINVAL', `mTHP setting ${JSON.stringify(setting)} is not accepted: give always, madvise, never or inherit`);
     }
     this.mthp.set([...this.mthp.keys()][order]!, setting);
+    this.updateThpOrders();
+  }
+
+  /** Sets the top-level THP policy (`/sys/kernel/mm/transparent_hugepage/enabled`). */
+  setThpEnabled(setting: ThpSetting): void {
+    if (!['always', 'madvise', 'never'].includes(setting)) {
+      throw new KernelError('EINVAL', `THP setting ${JSON.stringify(setting)} is not accepted: give always, madvise or never`);
+    }
+    this.thpEnabled = setting;
+    this.updateThpOrders();
+  }
+
+  /** Recomputes the per-order masks the fault path reads (`thpAllowableOrders()`). */
+  private updateThpOrders(): void {
+    let always = 0;
+    let madvise = 0;
+    for (const order of this.mthp.keys()) {
+      const setting = this.thpSetting(order);
+      if (setting === 'always') always |= 1 << order;
+      else if (setting === 'madvise') madvise |= 1 << order;
+    }
+    this.thpOrdersAlways = always;
+    this.thpOrdersMadvise = madvise;
+  }
+
+  /** Counts a per-size anonymous THP fault event (`/sys/kernel/mm/transparent_hugepage/hugepages-*kB/stats/`). */
+  mthpStat(order: number, item: 'anon_fault_alloc' | 'anon_fault_fallback'): void {
+    this.mthpStats[order * 2 + (item === 'anon_fault_alloc' ? 0 : 1)]! += 1;
   }
 
   private registerSysfs(): void {
@@ -207,24 +248,28 @@ export class System {
       enumAttribute({
         names: ['always', 'madvise', 'never'],
         get: () => this.thpEnabled,
-        set: (v) => {
-          this.thpEnabled = v;
-        },
+        set: (v) => this.setThpEnabled(v),
         brackets: true,
       }),
     );
     for (const order of this.mthp.keys()) {
+      const dir = `${thp}/hugepages-${(PAGE_SIZE << order) / 1024}kB`;
       this.sysfs.createAttribute(
-        `${thp}/hugepages-${(PAGE_SIZE << order) / 1024}kB/enabled`,
+        `${dir}/enabled`,
         enumAttribute({
           names: ['always', 'inherit', 'madvise', 'never'],
           get: () => this.mthp.get(order)!,
           set: (v) => {
             this.mthp.set(order, v);
+            this.updateThpOrders();
           },
           brackets: true,
         }),
       );
+      this.sysfs.createGroup(`${dir}/stats`, {
+        anon_fault_alloc: { mode: 'ro', show: () => String(this.mthpStats[order * 2]) },
+        anon_fault_fallback: { mode: 'ro', show: () => String(this.mthpStats[order * 2 + 1]) },
+      });
     }
     for (let nid = 0; nid < this.nrNodes; nid++) {
       const dir = `/sys/devices/system/node/node${nid}/hugepages/hugepages-2048kB`;
@@ -448,44 +493,61 @@ export class System {
     return this.cpuToNode[cpu] ?? 0;
   }
 
-  /** Preferred node and allowed nodes for a task allocating at `addr` of `vma` (mirrors `policy_nodemask()`). */
+  /** Where the last `policyTarget()` said to allocate (reused: the fault path allocates no object). */
+  private readonly target: { nid: number; allowed: readonly boolean[] } = { nid: 0, allowed: [] };
+  /** The last bind ∩ cpuset intersection, by policy and cpuset identity. */
+  private bindPolicy: MemPolicy | null = null;
+  private bindMems: readonly boolean[] | null = null;
+  private bindAllowed: readonly boolean[] = [];
+
+  /**
+   * Preferred node and allowed nodes for a task allocating at `addr` of `vma` (mirrors
+   * `policy_node()` + `policy_nodemask()`); the result is valid until the next call.
+   */
   private policyTarget(task: Task, vma: Vma | null, addr: number, order: number): { nid: number; allowed: readonly boolean[] } {
     const policy: MemPolicy = vma?.policy ?? task.policy ?? DEFAULT_POLICY;
-    const local = this.cpuNode(task.cpu);
+    const target = this.target;
+    target.nid = this.cpuNode(task.cpu);
+    target.allowed = task.mems;
     switch (policy.mode) {
       case MPOL_PREFERRED:
-        return { nid: policy.nodes[0]!, allowed: task.mems };
-      case MPOL_BIND: {
-        // the zonelist of the local node filtered by the policy's nodes: the nearest bound node
-        // first; a bind set the cpuset no longer allows falls back to the cpuset (`policy_nodemask()`)
-        const allowed = policy.allowed.map((ok, nid) => ok && task.mems[nid] === true);
-        return { nid: local, allowed: allowed.some(Boolean) ? allowed : task.mems };
-      }
-      case MPOL_INTERLEAVE: {
-        let nid: number;
+        target.nid = policy.nodes[0]!;
+        break;
+      case MPOL_BIND:
+        // the local node's zonelist filtered by the bound nodes: the nearest bound node first; a
+        // bind set the cpuset no longer allows falls back to the cpuset (`policy_nodemask()`)
+        if (this.bindPolicy !== policy || this.bindMems !== task.mems) {
+          const allowed = policy.allowed.map((ok, nid) => ok && task.mems[nid] === true);
+          this.bindPolicy = policy;
+          this.bindMems = task.mems;
+          this.bindAllowed = allowed.some(Boolean) ? allowed : task.mems;
+        }
+        target.allowed = this.bindAllowed;
+        break;
+      case MPOL_INTERLEAVE:
         if (vma?.policy === policy) {
           const off = Math.floor(vma.linearPageIndex(addr) / 2 ** order);
-          nid = policy.nodes[off % policy.nodes.length]!;
+          target.nid = policy.nodes[off % policy.nodes.length]!;
         } else {
-          nid = policy.nodes[task.ilNext++ % policy.nodes.length]!;
+          target.nid = policy.nodes[task.ilNext++ % policy.nodes.length]!;
         }
-        return { nid, allowed: task.mems };
-      }
+        break;
       default:
-        return { nid: local, allowed: task.mems };
+        break;
     }
+    return target;
   }
 
   /** Allocates a zeroed user folio for a fault at `addr` by memory policy, charged to the task's memcg (NIL on failure). */
   allocUserFolio(task: Task, vma: Vma, addr: number, order: number): number {
-    const { nid, allowed } = this.policyTarget(task, vma, addr, order);
-    return this.alloc.allocFolio(nid, order, GFP_HIGHUSER_MOVABLE, task.memcg, allowed);
+    const target = this.policyTarget(task, vma, addr, order);
+    return this.alloc.allocFolio(target.nid, order, GFP_HIGHUSER_MOVABLE, task.memcg, target.allowed);
   }
 
   /** Allocates a zeroed folio by the task's policy with no VMA (page cache writes through a file). */
   allocTaskFolio(task: Task, order: number): number {
-    const { nid, allowed } = this.policyTarget(task, null, 0, order);
-    return this.alloc.allocFolio(nid, order, GFP_HIGHUSER_MOVABLE, task.memcg, allowed);
+    const target = this.policyTarget(task, null, 0, order);
+    return this.alloc.allocFolio(target.nid, order, GFP_HIGHUSER_MOVABLE, task.memcg, target.allowed);
   }
 
   /** Nodes to try for a hugetlb fault, in order (policy first, then distance). */

@@ -47,7 +47,63 @@ export const VM_EVENT_NAMES = [
 /** A vm event name. */
 export type VmEventName = (typeof VM_EVENT_NAMES)[number];
 
+/** Index of an event in `VM_EVENT_NAMES`, for `VmEvents.add()` on hot paths. */
+export function vmEventIndex(name: VmEventName): number {
+  return VM_EVENT_NAMES.indexOf(name);
+}
+
+/** Indexes of the events the fault and allocation paths count per page. */
+export const VM_PGFAULT = vmEventIndex('pgfault');
+export const VM_PGALLOC = vmEventIndex('pgalloc');
+export const VM_PGALLOC_FAIL = vmEventIndex('pgalloc_fail');
+export const VM_PGFREE = vmEventIndex('pgfree');
+export const VM_ZERO_PAGE_FAULT = vmEventIndex('zero_page_fault');
+export const VM_THP_FAULT_ALLOC = vmEventIndex('thp_fault_alloc');
+export const VM_THP_FAULT_FALLBACK = vmEventIndex('thp_fault_fallback');
+
+/**
+ * The vm event counters of one system: `EventCounters` plus `add()`, a per-page fast path that
+ * bumps a typed-array slot by index (like the kernel's per-CPU `count_vm_event()`); pending
+ * amounts are folded into the counters before anything reads them (as the kernel folds per-CPU
+ * counts when `/proc/vmstat` is read), so readers always see exact values.
+ */
+export class VmEvents extends EventCounters<VmEventName> {
+  private readonly pending = new Float64Array(VM_EVENT_NAMES.length);
+  private hasPending = false;
+
+  constructor() {
+    super(VM_EVENT_NAMES);
+  }
+
+  /** Adds `n` (an integer ≥ 0) to the event at `index` (see `vmEventIndex()`); nothing is looked up. */
+  add(index: number, n: number): void {
+    this.pending[index]! += n;
+    this.hasPending = true;
+  }
+
+  private fold(): void {
+    if (!this.hasPending) return;
+    this.hasPending = false;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      if (pending[i] === 0) continue;
+      super.count(VM_EVENT_NAMES[i]!, pending[i]!);
+      pending[i] = 0;
+    }
+  }
+
+  override get(name: VmEventName): number {
+    this.fold();
+    return super.get(name);
+  }
+
+  override snapshot(): ReturnType<EventCounters<VmEventName>['snapshot']> {
+    this.fold();
+    return super.snapshot();
+  }
+}
+
 /** Creates the counter set of a system. */
-export function createVmEvents(): EventCounters<VmEventName> {
-  return new EventCounters(VM_EVENT_NAMES);
+export function createVmEvents(): VmEvents {
+  return new VmEvents();
 }

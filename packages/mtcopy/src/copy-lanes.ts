@@ -44,7 +44,7 @@ export type MtcopyHandoff = 'doorbell' | 'piscina';
 /** Options of the lane pool. */
 export interface CopyLanesOptions {
   handoff: MtcopyHandoff;
-  /** A serving lane gives its worker back after this long without work (ms). */
+  /** The lanes give their workers back after this long without a batch (ms). */
   laneIdleMs: number;
   /** After its own share, the dispatcher waits synchronously this long before yielding (µs). */
   syncWaitUs: number;
@@ -82,10 +82,14 @@ export class CopyLanes {
   /** Wakes `finish()` when a lane dies (doorbell mode). */
   private wake: (() => void) | null = null;
   private closed = false;
+  /** Turns the lanes off after `laneIdleMs` without a batch (unref'd: never keeps the process alive). */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Serve tasks started (lane arms): the cost of idle lanes being re-armed. */
   arms = 0;
   /** Lane failures seen (worker threw or exited). */
   laneFailures = 0;
+  /** Why the last lane failed (for diagnostics). */
+  lastFailure = '';
 
   constructor(
     private readonly phys: PhysMem,
@@ -100,8 +104,9 @@ export class CopyLanes {
       closeTimeout: 5_000,
     });
     // a worker dying outside a task must not become an unhandled 'error' event
-    this.pool.on('error', () => {
+    this.pool.on('error', (error: unknown) => {
       this.laneFailures++;
+      this.lastFailure = String(error);
     });
     for (let i = 0; i < MAX_LANES; i++) this.lanes.push({ port: null, task: null, sentGen: -1, sentDesc: null });
   }
@@ -167,23 +172,24 @@ export class CopyLanes {
     this.arm(w);
   }
 
-  /** Starts a serve task for an idle-off lane, with its work already posted. */
+  /**
+   * Starts a serve task for a lane that is off, its work already written. A lane whose previous
+   * task is still returning (just turned off) is started after that task settled: one task per
+   * lane at a time, and the pool reuses the returning worker instead of spawning one.
+   */
   private arm(w: number): void {
     const lane = this.lanes[w]!;
-    Atomics.store(this.i32, laneWord(w, L_STATE), LANE_WORK);
     lane.port?.close();
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    const task: ServeTask = {
-      op: 'serve',
-      lane: w,
-      control: this.control,
-      desc: this.desc,
-      share: this.share!,
-      port: port2,
-      idleMs: this.options.laneIdleMs,
+    const task: ServeTask = { op: 'serve', lane: w, control: this.control, desc: this.desc, share: this.share!, port: port2 };
+    const st = laneWord(w, L_STATE);
+    const submit = () => {
+      Atomics.store(this.i32, st, LANE_WORK);
+      return this.pool.run(task, { transferList: [port2] }) as Promise<number>;
     };
-    const run = this.pool.run(task, { transferList: [port2] }) as Promise<number>;
+    const previous = lane.task;
+    const run = previous === null ? submit() : previous.then(submit, submit);
     lane.port = port1;
     lane.task = run;
     lane.sentGen = this.shareGen;
@@ -193,13 +199,14 @@ export class CopyLanes {
       () => {
         if (lane.task === run) this.laneGone(w, lane, false);
       },
-      () => {
+      (error: unknown) => {
+        this.lastFailure = String(error);
         if (lane.task === run) this.laneGone(w, lane, true);
       },
     );
   }
 
-  /** A serve task ended: by itself (idle, stopped) or by a throw/exit (`crashed`). */
+  /** A serve task ended: turned off (`crashed` false) or by a throw/exit. */
   private laneGone(w: number, lane: Lane, crashed: boolean): void {
     lane.task = null;
     lane.port?.close();
@@ -220,8 +227,9 @@ export class CopyLanes {
     const task: RunTask = { op: 'run', lane: w, control: this.control, desc: this.desc, share: this.share! };
     this.arms++;
     this.runs.push(
-      (this.pool.run(task) as Promise<number>).catch(() => {
+      (this.pool.run(task) as Promise<number>).catch((error: unknown) => {
         this.laneFailures++;
+        this.lastFailure = String(error);
         this.failed = true;
       }),
     );
@@ -249,13 +257,23 @@ export class CopyLanes {
         const woken = new Promise<void>((resolve) => {
           this.wake = resolve;
         });
-        const r = Atomics.waitAsync(i32, H_PENDING, v);
-        if (r.async) await Promise.race([r.value, woken]);
+        const r = Atomics.waitAsync(i32, H_PENDING, v, 5000);
+        if (r.async && (await Promise.race([r.value, woken])) === 'timed-out') {
+          const st = [];
+          for (let w = 0; w < 4; w++) st.push([Atomics.load(i32, laneWord(w, L_STATE)), Atomics.load(i32, laneWord(w, L_DONE_SEQ)), this.lanes[w]!.task !== null]);
+          console.error('DEBUG mtcopy hang', { pending: Atomics.load(i32, H_PENDING), seq: this.seq, inFlight: this.inFlight, st: JSON.stringify(st), pool: this.pool.threads.length, q: this.pool.queueSize, util: this.pool.utilization, last: this.lastFailure });
+        }
         this.wake = null;
         v = Atomics.load(i32, H_PENDING);
       }
     }
     this.inFlight = 0;
+    if (this.idleTimer === null) {
+      this.idleTimer = setTimeout(() => this.stopLanes(0), this.options.laneIdleMs);
+      this.idleTimer.unref();
+    } else {
+      this.idleTimer.refresh();
+    }
     return !this.failed;
   }
 
@@ -286,6 +304,7 @@ export class CopyLanes {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.stopLanes(0);
     for (const lane of this.lanes) {
       lane.port?.close();

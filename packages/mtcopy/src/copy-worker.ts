@@ -7,9 +7,10 @@
  * Two task kinds:
  * - `serve` (the doorbell hand-off): a long-lived task that sleeps on its lane's state word with
  *   `Atomics.wait`, copies when the dispatcher rings, reports through the control buffer and
- *   sleeps again; it ends when stopped or after `idleMs` without work, so an idle pool never
- *   keeps the process alive. Memory updates (new sections, a larger descriptor) come on a
- *   `MessagePort` that it drains synchronously when work arrives: it never needs its event loop.
+ *   sleeps again; it ends when the dispatcher turns the lane off (it does so when the lanes
+ *   have been idle a while, so an idle pool never keeps the process alive). Memory updates (new
+ *   sections, a larger descriptor) come on a `MessagePort` that it drains synchronously when
+ *   work arrives: it never needs its event loop.
  * - `run` (plain piscina hand-off): copies one lane share and returns; kept to measure the
  *   doorbell against piscina's own per-task messaging.
  * An injected fault (tests only) throws from the copy loop or calls `process.exit()` after the
@@ -48,8 +49,6 @@ export interface ServeTask {
   desc: SharedArrayBuffer;
   share: PhysMemShare;
   port: MessagePort;
-  /** End the task after this long without work (ms). */
-  idleMs: number;
 }
 
 /** One lane share of one batch (plain piscina hand-off). */
@@ -103,7 +102,7 @@ function doWork(i32: Int32Array, f64: Float64Array, desc: Int32Array, mem: PhysM
 }
 
 function serve(task: ServeTask): number {
-  const { lane, port, idleMs } = task;
+  const { lane, port } = task;
   const i32 = new Int32Array(task.control);
   const f64 = new Float64Array(task.control);
   let desc = new Int32Array(task.desc);
@@ -126,10 +125,7 @@ function serve(task: ServeTask): number {
         continue;
       }
       if (state === LANE_OFF) return batches;
-      if (Atomics.wait(i32, st, LANE_IDLE, idleMs) === 'timed-out') {
-        // give the lane up unless work arrived at the same moment
-        if (Atomics.compareExchange(i32, st, LANE_IDLE, LANE_OFF) === LANE_IDLE) return batches;
-      }
+      Atomics.wait(i32, st, LANE_IDLE);
     }
   } finally {
     port.close();

@@ -7,7 +7,6 @@
 export { Mtcopy, createMtcopy } from './mtcopy';
 export type {
   MtcopyOptions,
-  MtcopyMigrator,
   MtcopyOffloadRegistry,
   MtcopyDispatchEvent,
   MtcopySliceEvent,

@@ -5,15 +5,16 @@
  * `[dstPfn, srcPfn, nrPages]` (Int32). A batch dispatch writes slices and lane ranges here and
  * rings a doorbell; nothing is structured-cloned per folio.
  *
- * Lane state machine (word `L_STATE`, changed only with Atomics):
- * - `LANE_OFF`: no worker serves the lane; the dispatcher arms it by storing `LANE_WORK` and
- *   starting a serve task on the pool.
+ * Lane state machine (word `L_STATE`, changed only with Atomics). A lane has at most one serve
+ * task at a time: the dispatcher starts a new one only after the previous one has settled.
+ * - `LANE_OFF`: no worker serves the lane (or its last one is returning). The dispatcher arms
+ *   it by storing `LANE_WORK` once the previous task settled and starting a serve task.
  * - `LANE_IDLE`: a worker sleeps on the word; the dispatcher moves it `IDLE → WORK` with a
- *   compare-exchange and notifies (the doorbell).
+ *   compare-exchange and notifies (the doorbell), or `IDLE → OFF` to release the worker.
  * - `LANE_WORK`: the worker copies slices `[L_START, L_END)`, writes `L_DONE_SEQ`, busy time and
  *   start time, stores `LANE_IDLE`, then decrements `H_PENDING` (notifying at zero).
- * - An idle worker whose wait times out moves `IDLE → OFF` with a compare-exchange and ends its
- *   serve task (so idle workers never keep a process alive); losing that race means work arrived.
+ * Only the dispatcher turns lanes off (after `laneIdleMs` without batches), so there is never
+ * a worker that might still pick up work meant for its successor.
  * This file holds only constants and tiny helpers, so both sides import the same numbers.
  */
 

@@ -39,23 +39,20 @@ import {
 import { HPAGE_PMD_SIZE, PAGE_SIZE, PGF_hwpoison } from '@pagemig/folio';
 import type { System } from '@pagemig/mm';
 import type { BatchCopyContext } from '@pagemig/migrate';
+import type { Migrator } from '@pagemig/offload';
 import { CopyLanes, type MtcopyHandoff } from './copy-lanes';
 import { FAULT_EXIT, FAULT_NONE, FAULT_THROW, MAX_LANES, SLICE_WORDS, absNowMs } from './lane-layout';
 import { maxSlices, mtcopySplit } from './mtcopy-split';
 
-/** The migrator shape of the offload registry (`{ name, offloadCopy, owner }`). */
-export interface MtcopyMigrator {
-  readonly name: string;
-  readonly offloadCopy: (dst: Int32Array, src: Int32Array, count: number, ctx: BatchCopyContext) => Promise<number>;
-  readonly owner: Module;
-}
-
-/** What mtcopy needs from `@pagemig/offload`'s registry (`createMigrateOffload(engine)`). */
+/**
+ * What mtcopy uses of `@pagemig/offload`'s `MigrateOffload` (register, unregister, chargeTime,
+ * active): a `MigrateOffload` is one; a test may pass a stand-in.
+ */
 export interface MtcopyOffloadRegistry {
-  register(migrator: MtcopyMigrator, reasonMask?: number): number;
-  unregister(migrator: MtcopyMigrator): Promise<number>;
+  register(migrator: Migrator, reasonMask?: number): number;
+  unregister(migrator: Migrator): Promise<number>;
   chargeTime(ctx: BatchCopyContext, ns: number, kind: 'cpu' | 'device'): void;
-  readonly active?: { readonly name: string } | null;
+  readonly active: { readonly name: string } | null;
 }
 
 /** `mtcopy_dispatch` payload: a batch handed to the copy threads. */
@@ -95,7 +92,7 @@ export interface MtcopyOptions {
   reasonMask?: number;
   /** Hand-off of a batch to the workers (default `doorbell`). */
   handoff?: MtcopyHandoff;
-  /** A worker lane idle this long returns its worker to the pool (ms, default 250). */
+  /** Worker lanes give their threads back to the pool after this long without a batch (ms, default 1000). */
   laneIdleMs?: number;
   /** After its own share the dispatcher waits synchronously this long, then yields (µs, default 1000). */
   syncWaitUs?: number;
@@ -119,10 +116,18 @@ export interface MtcopyTiming {
 
 /** Counters of the driver. */
 export interface MtcopyStats {
+  /** Folios of batches copied completely. */
   foliosCopied: number;
+  /** Batches failed (a worker threw or died, or a source page is poisoned). */
   failures: number;
+  /** Batches handed to the copy threads. */
   batches: number;
+  /** Batches declined (smaller than `min_batch_bytes`). */
   declined: number;
+  /** Worker CPU time charged through the registry (ns). */
+  chargedNs: number;
+  /** Batches whose time the registry refused (they did not come through it). */
+  unchargedBatches: number;
 }
 
 const PARAMS = '/sys/module/mtcopy/parameters';
@@ -150,7 +155,7 @@ export class Mtcopy {
   /** The module that owns the migrator (pinned by the registry while registered). */
   readonly owner: Module;
   /** The migrator to register (or whose `offloadCopy` to install as `engine.batchCopy`). */
-  readonly migrator: MtcopyMigrator;
+  readonly migrator: Migrator;
   readonly tpDispatch: Tracepoint<MtcopyDispatchEvent>;
   readonly tpSlice: Tracepoint<MtcopySliceEvent>;
   private readonly sys: System;
@@ -167,7 +172,7 @@ export class Mtcopy {
   private unloading: Promise<number> | null = null;
   private nrPagesScratch = new Int32Array(512);
   private readonly laneStart = new Int32Array(MAX_LANES + 1);
-  private readonly counters: MtcopyStats = { foliosCopied: 0, failures: 0, batches: 0, declined: 0 };
+  private readonly counters: MtcopyStats = { foliosCopied: 0, failures: 0, batches: 0, declined: 0, chargedNs: 0, unchargedBatches: 0 };
   private readonly times: MtcopyTiming = { batches: 0, dispatchNs: 0, wallNs: 0, copyNs: 0, workerCpuNs: 0 };
 
   constructor(options: MtcopyOptions) {
@@ -187,7 +192,7 @@ export class Mtcopy {
     }
     const laneOptions = {
       handoff,
-      laneIdleMs: options.laneIdleMs ?? 250,
+      laneIdleMs: options.laneIdleMs ?? 1000,
       syncWaitUs: options.syncWaitUs ?? 1000,
       ...(options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl }),
     };
@@ -230,8 +235,9 @@ export class Mtcopy {
   }
 
   /** Worker threads alive in the pool and serve-task starts so far (for tests and benchmarks). */
-  get pool(): { threads: number; arms: number; laneFailures: number } {
-    return { threads: this.lanes.poolThreads, arms: this.lanes.arms, laneFailures: this.lanes.laneFailures };
+  get pool(): { threads: number; arms: number; laneFailures: number; lastFailure: string } {
+    const l = this.lanes;
+    return { threads: l.poolThreads, arms: l.arms, laneFailures: l.laneFailures, lastFailure: l.lastFailure };
   }
 
   /** Zeroes the timing sums. */
@@ -382,7 +388,7 @@ export class Mtcopy {
       t.copyNs += longest;
       t.workerCpuNs += workerNs;
     }
-    if (workerNs > 0) this.offload?.chargeTime(ctx, workerNs, 'cpu');
+    if (workerNs > 0) this.charge(ctx, workerNs);
     this.counters.batches++;
     if (!ok) {
       this.counters.failures++;
@@ -390,6 +396,22 @@ export class Mtcopy {
     }
     this.counters.foliosCopied += count;
     return 0;
+  }
+
+  /**
+   * Charges worker CPU time to the batch's memcg through the registry. A batch that did not come
+   * through the registry (the migrator installed as `engine.batchCopy` directly) is unknown to
+   * it: that refusal (KernelError) is counted, never turned into a failed copy.
+   */
+  private charge(ctx: BatchCopyContext, ns: number): void {
+    if (this.offload === undefined) return;
+    try {
+      this.offload.chargeTime(ctx, ns, 'cpu');
+      this.counters.chargedNs += ns;
+    } catch (error) {
+      if (!KernelError.isInstance(error)) throw error;
+      this.counters.unchargedBatches++;
+    }
   }
 
   private laneBytes(lane: number): number {

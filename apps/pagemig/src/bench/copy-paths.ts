@@ -1,0 +1,59 @@
+/**
+ * The copy paths a bench row runs on, set up on a world and torn down afterwards: `legacy`
+ * (upstream per-folio copy: no batch path), `batch` (the series' batch path with the CPU
+ * `folios_mc_copy`), and the registered migrators `mtcopy` (N threads) and `dcbm` (N channels).
+ */
+import type { BenchPath } from './bench-options';
+import type { BenchWorld } from './bench-world';
+
+/** A path with its worker count, ready to enter and leave. */
+export interface CopyPath {
+  path: BenchPath;
+  /** Threads or channels; 1 for legacy and batch. */
+  workers: number;
+  enter(world: BenchWorld): Promise<void>;
+  leave(world: BenchWorld): Promise<void>;
+  /** Releases what the path holds across worlds (worker pools, devices). */
+  dispose?(): Promise<void>;
+}
+
+/** Upstream behaviour: every folio copied by the CPU inside its move. */
+function legacyPath(): CopyPath {
+  let saved: BenchWorld['eng']['doBatch'] | null = null;
+  return {
+    path: 'legacy',
+    workers: 1,
+    enter: async (world) => {
+      saved = world.eng.doBatch;
+      world.eng.doBatch = () => false;
+    },
+    leave: async (world) => {
+      if (saved !== null) world.eng.doBatch = saved;
+    },
+  };
+}
+
+/** The batch path with no migrator: one CPU copy of the whole batch after the flush. */
+function batchPath(): CopyPath {
+  return {
+    path: 'batch',
+    workers: 1,
+    enter: async (world) => {
+      world.eng.batchingPolicy = 'always';
+    },
+    leave: async () => {},
+  };
+}
+
+/** Every path of the options, in table order. */
+export function copyPaths(paths: readonly BenchPath[], threads: readonly number[], channels: readonly number[], extra: {
+  mtcopy?: (threads: number) => CopyPath;
+  dcbm?: (channels: number) => CopyPath;
+}): CopyPath[] {
+  const out: CopyPath[] = [];
+  if (paths.includes('legacy')) out.push(legacyPath());
+  if (paths.includes('batch')) out.push(batchPath());
+  if (paths.includes('mtcopy') && extra.mtcopy !== undefined) for (const n of threads) out.push(extra.mtcopy(n));
+  if (paths.includes('dcbm') && extra.dcbm !== undefined) for (const n of channels) out.push(extra.dcbm(n));
+  return out;
+}

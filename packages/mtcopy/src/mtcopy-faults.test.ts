@@ -1,0 +1,138 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { EAGAIN } from '@pagemig/kernel';
+import { MIGRATE_ASYNC, MIGRATE_SYNC, MR_SYSCALL, PGF_hwpoison } from '@pagemig/folio';
+import { checkInvariants, translate } from '@pagemig/mm';
+import { createMigrateEngine, type BatchCopyEndEvent } from '@pagemig/migrate';
+import { createMtcopy } from './mtcopy';
+import { checkSet, headsOf, mapFolios, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
+
+for (const handoff of ['doorbell', 'piscina'] as const) {
+  for (const kind of ['throw', 'exit'] as const) {
+    describe(`a worker that ${kind === 'throw' ? 'throws' : 'exits'} (${handoff} hand-off)`, () => {
+      const sys = twoNodeSystem(64);
+      const mt = createMtcopy({ system: sys, handoff, threads: 3, mainThreadShare: false, laneIdleMs: 100 });
+      const task = sys.createTask({ cpu: 0 });
+      afterAll(() => mt.unload());
+
+      it('fails its batch, the core copies every folio itself, and the next batch works', async () => {
+        for (const retrySemantics of ['v5', 'v6'] as const) {
+          const eng = createMigrateEngine(sys, { retrySemantics, nrMaxBatchedMigration: 262144 });
+          eng.batchCopy = mt.migrator.offloadCopy;
+          const ends: BatchCopyEndEvent[] = [];
+          const off = eng.tp.batchEnd.subscribe((e) => ends.push({ ...e }));
+          const set = mapFolios(sys, [9, 4, 0, 9, 2, 9], 7, task);
+          // warm the pool so the fault hits a running lane
+          const warm = await migrateSet(eng, set, 1, MIGRATE_ASYNC, MR_SYSCALL);
+          expect(warm.rc).toBe(0);
+          const before = mt.stats;
+          const lanesFailed = mt.pool.laneFailures;
+          await sys.sysfs.writeOrThrow('/sys/module/mtcopy/parameters/inject_crash', kind);
+          expect(sys.sysfs.read('/sys/module/mtcopy/parameters/inject_crash')).toBe(`${kind}\n`);
+          const res = await migrateSet(eng, set, 0, MIGRATE_ASYNC, MR_SYSCALL);
+          expect(res.rc).toBe(0);
+          expect(checkSet(set, 0)).toEqual([]);
+          expect(checkInvariants(sys)).toEqual([]);
+          expect(ends.at(-1)!.rc).toBe(-EAGAIN);
+          expect(mt.stats.failures).toBe(before.failures + 1);
+          expect(mt.stats.foliosCopied).toBe(before.foliosCopied);
+          expect(mt.pool.laneFailures).toBeGreaterThan(lanesFailed);
+          expect(sys.sysfs.read('/sys/module/mtcopy/parameters/inject_crash')).toBe('none\n');
+          // the pool replaced or kept the worker: the next batch is copied by mtcopy again
+          const again = await migrateSet(eng, set, 1, MIGRATE_ASYNC, MR_SYSCALL);
+          expect(again.rc).toBe(0);
+          expect(ends.at(-1)!.rc).toBe(0);
+          expect(checkSet(set, 1)).toEqual([]);
+          expect(mt.stats.foliosCopied).toBe(before.foliosCopied + set.folios.length);
+          expect(mt.stats.failures).toBe(before.failures + 1);
+          off();
+          unmapSet(set);
+        }
+      });
+    });
+  }
+}
+
+describe('faults during a long run', () => {
+  const sys = twoNodeSystem(96);
+  const mt = createMtcopy({ system: sys, threads: 2, laneIdleMs: 100 });
+  afterAll(() => mt.unload());
+
+  it('a crash injected mid-run loses nothing and later batches go back to mtcopy', async () => {
+    const eng = createMigrateEngine(sys, { nrMaxBatchedMigration: 512 });
+    eng.batchCopy = mt.migrator.offloadCopy;
+    await mt.setMainThreadShare(false);
+    const set = mapSmallFolios(sys, 4096, 3);
+    let dispatched = 0;
+    const off = mt.tpDispatch.subscribe(() => {
+      dispatched++;
+      if (dispatched === 3) mt.injectCrash('exit');
+      if (dispatched === 5) mt.injectCrash('throw');
+    });
+    const res = await migrateSet(eng, set, 1, MIGRATE_SYNC, MR_SYSCALL);
+    off();
+    expect(res.rc).toBe(0);
+    expect(dispatched).toBe(8);
+    expect(mt.stats.failures).toBe(2);
+    expect(mt.stats.foliosCopied).toBe(4096 - 2 * 512);
+    expect(checkSet(set, 1)).toEqual([]);
+    expect(checkInvariants(sys)).toEqual([]);
+    unmapSet(set);
+  });
+
+  it('writing threads while migrations are in flight loses nothing', async () => {
+    const eng = createMigrateEngine(sys, { nrMaxBatchedMigration: 512 });
+    eng.batchCopy = mt.migrator.offloadCopy;
+    await mt.setMainThreadShare(true);
+    const small = mapSmallFolios(sys, 3072, 4);
+    const large = mapFolios(sys, [9, 9, 5, 9, 0, 9, 7, 9], 5);
+    const before = mt.stats;
+    const threadsSeen = new Set<number>();
+    const off = mt.tpDispatch.subscribe((e) => threadsSeen.add(e.threads));
+    const runs = Promise.all([migrateSet(eng, small, 1, MIGRATE_SYNC, MR_SYSCALL), migrateSet(eng, large, 1, MIGRATE_ASYNC, MR_SYSCALL)]);
+    let settled = false;
+    void runs.finally(() => {
+      settled = true;
+    });
+    const writes: number[] = [];
+    for (const n of [5, 1, 8, 3, 2, 7, 4, 6, 1, 2]) {
+      if (settled) break;
+      expect(await sys.sysfs.write('/sys/module/mtcopy/parameters/threads', String(n))).toBeGreaterThan(0);
+      writes.push(n);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const [a, b] = await runs;
+    off();
+    expect(writes.length).toBeGreaterThan(1);
+    expect(threadsSeen.size).toBeGreaterThan(1);
+    expect(a.rc).toBe(0);
+    expect(b.rc).toBe(0);
+    expect(checkSet(small, 1)).toEqual([]);
+    expect(checkSet(large, 1)).toEqual([]);
+    expect(checkInvariants(sys)).toEqual([]);
+    expect(mt.stats.failures).toBe(before.failures);
+    expect(mt.stats.foliosCopied - before.foliosCopied).toBe(3072 + 8);
+    expect(sys.sysfs.read('/sys/module/mtcopy/parameters/threads')).toBe(`${writes.at(-1)}\n`);
+    unmapSet(small);
+    unmapSet(large);
+  });
+
+  it('fails a batch holding a poisoned source page before copying; the core handles the poison', async () => {
+    const eng = createMigrateEngine(sys, { nrMaxBatchedMigration: 262144 });
+    eng.batchCopy = mt.migrator.offloadCopy;
+    const set = mapFolios(sys, [4, 0, 4], 6);
+    const heads = headsOf(set);
+    const sick = heads[1]!;
+    sys.memmap.flags[sick]! |= PGF_hwpoison;
+    const before = mt.stats;
+    const res = await migrateSet(eng, set, 1, MIGRATE_ASYNC, MR_SYSCALL);
+    expect(res.rc).toBe(1);
+    expect(mt.stats.failures).toBe(before.failures + 1);
+    expect(mt.stats.foliosCopied).toBe(before.foliosCopied);
+    expect(sys.phys.pfnToNid(translate(set.task.mm, set.folios[1]!.addr, false))).toBe(0);
+    sys.memmap.flags[sick]! &= ~PGF_hwpoison;
+    const moved = checkSet(set, 1);
+    expect(moved).toEqual([`folio 1 (order 0) is on node 0, not 1`]);
+    expect(checkInvariants(sys)).toEqual([]);
+    unmapSet(set);
+  });
+});
