@@ -36,7 +36,9 @@ const scenario = fc.record({
 test.prop([scenario], { numRuns: 80, seed: 20261126 })(
   'after any migration every folio is on the target or back where it was, with its data, and the counters agree',
   async (s) => {
-    const { sys, eng } = makeEngine({}, { retrySemantics: s.semantics, nrMaxBatchedMigration: s.batchLimit });
+    // pools large enough that every huge page of the regions starts on node 0
+    const nodes = [{ size: 128 << 20, hugepages: 16 }, { size: 128 << 20, hugepages: 16 }];
+    const { sys, eng } = makeEngine({ nodes }, { retrySemantics: s.semantics, nrMaxBatchedMigration: s.batchLimit });
     if (s.batchFailure === 'error') eng.batchCopy = () => Promise.resolve(-5);
     if (s.batchFailure === 'partial') {
       eng.batchCopy = async (dst, src, count) => {

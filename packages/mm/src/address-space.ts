@@ -62,6 +62,11 @@ export class AddressSpace {
   readonly bufferWaiters = new Map<number, (() => void)[]>();
   /** Folios cached (not pages). */
   nrFolios = 0;
+  /**
+   * An unlinked file (the shmem or hugetlbfs object behind MAP_SHARED|MAP_ANONYMOUS): its pages
+   * are freed when its last mapping goes away.
+   */
+  deleted = false;
 
   constructor(handle: number, name: string, kind: AddressSpaceKind, migrateFolio: MigrateFolioOp, sizePages: number, size = sizePages * PAGE_SIZE) {
     this.handle = handle;

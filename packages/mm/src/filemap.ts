@@ -251,3 +251,29 @@ export async function truncateSetsize(sys: System, file: AddressSpace, size: num
   }
   return 0;
 }
+
+/**
+ * Frees the pages of a deleted file whose last mapping is gone (mirrors inode eviction:
+ * `truncate_inode_pages_final()`). Folios nobody holds locked go at once; one locked by a
+ * migration in flight is left for an asynchronous truncation that waits for it.
+ */
+export function releaseDeletedFile(sys: System, file: AddressSpace): void {
+  const m = sys.memmap;
+  let busy = false;
+  for (const folio of new Set(file.pages.values())) {
+    if (!sys.locks.folioTrylock(folio)) {
+      busy = true;
+      continue;
+    }
+    m.folioGet(folio);
+    if (file.buffers.delete(folio)) {
+      m.flags[folio]! &= ~PGF_private;
+      m.refcount[folio]!--;
+    }
+    removeFromPageCache(sys, file, folio);
+    sys.locks.folioUnlock(folio);
+    sys.alloc.folioPut(folio);
+  }
+  if (busy) void truncateSetsize(sys, file, 0);
+  else file.setSize(0);
+}

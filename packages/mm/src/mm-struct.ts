@@ -14,6 +14,7 @@ import {
   PGF_swapbacked,
 } from '@pagemig/folio';
 import type { AddressSpace } from './address-space';
+import { releaseDeletedFile } from './filemap';
 import { folioPartiallyMapped, splitHugePmd } from './huge-memory';
 import { MPOL_DEFAULT, type MemPolicy } from './mempolicy';
 import { PTE_DIRTY, PTE_MIGRATION, PTE_PRESENT, PTE_PROTNONE, PTE_SPECIAL, PTE_WRITE, PageTable } from './page-table';
@@ -229,7 +230,12 @@ export class MmStruct {
     const i = this.vmas.indexOf(vma);
     if (i >= 0) this.vmas.splice(i, 1);
     for (const av of vma.anonVmaChain) av.unlink(vma);
-    vma.file?.unlink(vma);
+    const file = vma.file;
+    if (file !== null) {
+      file.unlink(vma);
+      // the unlinked file behind shared anonymous memory dies with its last mapping (`fput()` → evict)
+      if (file.deleted && file.iMmap.length === 0) releaseDeletedFile(this.sys, file);
+    }
     if (this.lastVma === vma) this.lastVma = null;
   }
 
@@ -244,6 +250,8 @@ export class MmStruct {
     const pt = this.pageTable;
     const toPut: number[] = [];
     const touched = new Set<number>();
+    // any present entry may be cached in a TLB, the zero page's included
+    let flush = false;
     for (const pmd of pt.pmdIndexesIn(start, end)) {
       const pmdStart = pmd * HPAGE_PMD_SIZE;
       const leaf = pt.pmdLeaf(pmdStart);
@@ -252,6 +260,7 @@ export class MmStruct {
           splitHugePmd(sys, pt, pmdStart);
         } else {
           pt.clearPmd(pmdStart);
+          if ((leaf.bits & PTE_PRESENT) !== 0) flush = true;
           // the huge zero page is mapped without a reference and is not counted in RSS
           if ((leaf.bits & PTE_SPECIAL) !== 0) continue;
           if ((leaf.bits & PTE_PRESENT) !== 0) {
@@ -273,6 +282,7 @@ export class MmStruct {
         if (bits === 0) continue;
         const pfn = pt.pfnAt(slot);
         pt.setAt(slot, 0, 0);
+        if ((bits & PTE_PRESENT) !== 0) flush = true;
         if ((bits & PTE_SPECIAL) !== 0) continue;
         this.rssAdd(vma, pfn, -1);
         if ((bits & PTE_MIGRATION) !== 0) continue;
@@ -286,7 +296,7 @@ export class MmStruct {
         toPut.push(folio);
       }
     }
-    if (toPut.length > 0) sys.tlb.flushRange(this.cpumask, this.id, start / PAGE_SIZE, (end - start) / PAGE_SIZE);
+    if (flush) sys.tlb.flushRange(this.cpumask, this.id, start / PAGE_SIZE, (end - start) / PAGE_SIZE);
     for (const folio of touched) {
       if (folioPartiallyMapped(sys, folio)) mm.flags[folio]! |= PGF_partially_mapped;
     }

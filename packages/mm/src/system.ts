@@ -464,9 +464,11 @@ export class System {
 
   /** The shmem (or hugetlbfs) object behind a shared anonymous mapping. */
   createSharedAnon(len: number, hugetlb: boolean): AddressSpace {
-    return hugetlb
+    const file = hugetlb
       ? this.createFile('/anon_hugepage (deleted)', len, { kind: 'hugetlbfs', migrateFolio: 'hugetlbfs' })
       : this.createFile('/dev/zero (deleted)', len, { kind: 'shmem', migrateFolio: 'migrate_folio' });
+    file.deleted = true;
+    return file;
   }
 
   /** A new anon_vma. */
