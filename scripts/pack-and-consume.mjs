@@ -19,6 +19,7 @@ const SMOKE = {
     'm.createMigrateEngine(P["@pagemig/mm"].createSystem({ nodes: [{ size: 8 << 20 }] })).nrMaxBatchedMigration',
     512,
   ],
+  '@pagemig/dmaengine': ['m.dmaCapNames(m.dmaCapMask(m.DMA_MEMCPY, m.DMA_PRIVATE))', 'DMA_MEMCPY|DMA_PRIVATE'],
   '@pagemig/offload': ['m.offloadRoute(true, m.MIGRATE_OFFLOAD_V5_REASONS, 3, "default")', 'migrator'],
 };
 

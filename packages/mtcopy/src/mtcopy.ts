@@ -104,7 +104,9 @@ export interface MtcopyOptions {
 export interface MtcopyTiming {
   /** Batches copied with at least one worker lane. */
   batches: number;
-  /** Sum over batches of entry → last worker lane started (ns). */
+  /** Sum over batches of entry → every worker lane rung (poison scan, split, doorbells) (ns). */
+  prepNs: number;
+  /** Sum over batches of entry → last worker lane started copying (ns): the dispatch latency. */
   dispatchNs: number;
   /** Sum over batches of entry → return (ns). */
   wallNs: number;
@@ -173,7 +175,7 @@ export class Mtcopy {
   private nrPagesScratch = new Int32Array(512);
   private readonly laneStart = new Int32Array(MAX_LANES + 1);
   private readonly counters: MtcopyStats = { foliosCopied: 0, failures: 0, batches: 0, declined: 0, chargedNs: 0, unchargedBatches: 0 };
-  private readonly times: MtcopyTiming = { batches: 0, dispatchNs: 0, wallNs: 0, copyNs: 0, workerCpuNs: 0 };
+  private readonly times: MtcopyTiming = { batches: 0, prepNs: 0, dispatchNs: 0, wallNs: 0, copyNs: 0, workerCpuNs: 0 };
 
   constructor(options: MtcopyOptions) {
     this.sys = options.system;
@@ -242,7 +244,7 @@ export class Mtcopy {
 
   /** Zeroes the timing sums. */
   resetTiming(): void {
-    Object.assign(this.times, { batches: 0, dispatchNs: 0, wallNs: 0, copyNs: 0, workerCpuNs: 0 });
+    Object.assign(this.times, { batches: 0, prepNs: 0, dispatchNs: 0, wallNs: 0, copyNs: 0, workerCpuNs: 0 });
   }
 
   /**
@@ -352,6 +354,7 @@ export class Mtcopy {
       this.lanes.start(workers, laneStart, this.fault);
       this.fault = FAULT_NONE;
     }
+    const rung = absNowMs();
     let mainNs = 0;
     if (mainShare) {
       const phys = this.sys.phys;
@@ -383,6 +386,7 @@ export class Mtcopy {
     if (workers > 0) {
       const t = this.times;
       t.batches++;
+      t.prepNs += (rung - entry) * 1e6;
       t.dispatchNs += (lastStart - entry) * 1e6;
       t.wallNs += (end - entry) * 1e6;
       t.copyNs += longest;
