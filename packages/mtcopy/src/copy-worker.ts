@@ -2,41 +2,38 @@
  * The mtcopy copy worker, run by piscina on a worker thread (built as the ESM entry
  * `dist/copy-worker.js`). It holds a `PhysMemView` of node memory built once from the
  * dispatcher's `phys.share()` and refreshed only when a newer share arrives, and copies the
- * slices of its lane from the shared task descriptor (see lane-layout.ts).
+ * slices it claims from the shared task descriptor (see lane-layout.ts and lane-claim.ts).
  *
  * Two task kinds:
  * - `serve` (the doorbell hand-off): a long-lived task that sleeps on its lane's state word with
- *   `Atomics.wait`, copies when the dispatcher rings, reports through the control buffer and
- *   sleeps again; it ends when the dispatcher turns the lane off (it does so when the lanes
- *   have been idle a while, so an idle pool never keeps the process alive). Memory updates (new
- *   sections, a larger descriptor) come on a `MessagePort` that it drains synchronously when
- *   work arrives: it never needs its event loop.
- * - `run` (plain piscina hand-off): copies one lane share and returns; kept to measure the
- *   doorbell against piscina's own per-task messaging.
+ *   `Atomics.wait`, claims the batch when the dispatcher rings (`WORK → BUSY`), copies, reports
+ *   through the control buffer and sleeps again; it ends when the dispatcher turns the lane off
+ *   (it does so when the lanes have been idle a while, so an idle pool never keeps the process
+ *   alive). Memory updates (new sections, a larger descriptor) come on a `MessagePort` that it
+ *   drains synchronously when it claims a batch: it never needs its event loop.
+ * - `run` (plain piscina hand-off): copies for one lane of one batch and returns; kept to
+ *   measure the doorbell against piscina's own per-task messaging.
  * An injected fault (tests only) throws from the copy loop or calls `process.exit()` after the
- * first slice, leaving a half-copied lane, exactly what a crash mid-batch looks like.
+ * first slice, leaving a half-copied batch, exactly what a crash mid-batch looks like.
  * The view is per-thread state of this worker; a pool serves one system, so it never mixes.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { PhysMemView, type PhysMemShare } from '@pagemig/mm';
+import { copyClaimed } from './lane-claim';
 import {
-  FAULT_EXIT,
   FAULT_NONE,
-  FAULT_THROW,
   H_PENDING,
+  LANE_BUSY,
   LANE_IDLE,
   LANE_OFF,
   LANE_WORK,
   L_BUSY_F64,
   L_DONE_SEQ,
-  L_END,
   L_FAULT,
+  L_PAGES,
   L_SEQ,
   L_STARTED_F64,
-  L_START,
   L_STATE,
-  SLICE_WORDS,
-  absNowMs,
   laneF64,
   laneWord,
 } from './lane-layout';
@@ -51,7 +48,7 @@ export interface ServeTask {
   port: MessagePort;
 }
 
-/** One lane share of one batch (plain piscina hand-off). */
+/** One lane of one batch (plain piscina hand-off). */
 export interface RunTask {
   op: 'run';
   lane: number;
@@ -74,30 +71,15 @@ function takeShare(share: PhysMemShare): PhysMemView {
   return view;
 }
 
-/** Copies slices `[start, end)`; returns the busy time of the loop in ns. */
-function copyLane(mem: PhysMemView, desc: Int32Array, start: number, end: number, fault: number): number {
-  const t0 = performance.now();
-  for (let s = start; s < end; s++) {
-    const o = s * SLICE_WORDS;
-    mem.copyPages(desc[o]!, desc[o + 1]!, desc[o + 2]!);
-    if (fault !== FAULT_NONE) injectFault(fault);
-  }
-  if (fault !== FAULT_NONE) injectFault(fault);
-  return (performance.now() - t0) * 1e6;
-}
-
-function injectFault(fault: number): void {
-  if (fault === FAULT_EXIT) process.exit(70);
-  if (fault === FAULT_THROW) throw new Error('mtcopy: injected copy worker fault');
-}
-
-/** Executes the lane's current work and publishes the result; returns nothing. */
+/** Copies for the lane's current batch and publishes pages, busy time, start time and sequence. */
 function doWork(i32: Int32Array, f64: Float64Array, desc: Int32Array, mem: PhysMemView, lane: number): void {
-  f64[laneF64(lane, L_STARTED_F64)] = absNowMs();
+  const t0 = performance.now();
+  f64[laneF64(lane, L_STARTED_F64)] = performance.timeOrigin + t0;
   const seq = Atomics.load(i32, laneWord(lane, L_SEQ));
   const fault = Atomics.exchange(i32, laneWord(lane, L_FAULT), FAULT_NONE);
-  const busy = copyLane(mem, desc, i32[laneWord(lane, L_START)]!, i32[laneWord(lane, L_END)]!, fault);
-  f64[laneF64(lane, L_BUSY_F64)] = busy;
+  const pages = copyClaimed(i32, desc, mem, lane, fault);
+  f64[laneF64(lane, L_BUSY_F64)] = (performance.now() - t0) * 1e6;
+  i32[laneWord(lane, L_PAGES)] = pages;
   Atomics.store(i32, laneWord(lane, L_DONE_SEQ), seq);
 }
 
@@ -113,6 +95,7 @@ function serve(task: ServeTask): number {
     for (;;) {
       const state = Atomics.load(i32, st);
       if (state === LANE_WORK) {
+        if (Atomics.compareExchange(i32, st, LANE_WORK, LANE_BUSY) !== LANE_WORK) continue;
         for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
           const update = m.message as LaneUpdate;
           if (update.share !== undefined) mem = takeShare(update.share);
@@ -125,7 +108,7 @@ function serve(task: ServeTask): number {
         continue;
       }
       if (state === LANE_OFF) return batches;
-      Atomics.wait(i32, st, LANE_IDLE);
+      Atomics.wait(i32, st, state);
     }
   } finally {
     port.close();

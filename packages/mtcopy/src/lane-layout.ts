@@ -2,31 +2,44 @@
  * The shared-memory contract between the mtcopy dispatcher (main thread) and its copy workers:
  * one control `SharedArrayBuffer` with a header block and one 64-byte block per lane (so lanes
  * never share a cache line), and a task descriptor `SharedArrayBuffer` of slices
- * `[dstPfn, srcPfn, nrPages]` (Int32). A batch dispatch writes slices and lane ranges here and
- * rings a doorbell; nothing is structured-cloned per folio.
+ * `[dstPfn, srcPfn, nrPages]` (Int32). A batch dispatch writes slices, lane ranges and claim
+ * cursors here and rings a doorbell; nothing is structured-cloned per folio.
  *
- * Lane state machine (word `L_STATE`, changed only with Atomics). A lane has at most one serve
- * task at a time: the dispatcher starts a new one only after the previous one has settled.
+ * Lanes: a batch of `threads` copy threads has lanes `0..threads-1`, each owning the slice
+ * range `[L_START, L_END)` of Zi Yan's split; the dispatching thread is the last lane when it
+ * takes a share, workers are the others. Slices are claimed `H_GRAIN` at a time with
+ * `Atomics.add` on the lane's cursor `L_NEXT`, own lane first; with `H_STEAL` a thread that ran
+ * out then claims from the other lanes' cursors, so a worker that wakes late costs nothing.
+ *
+ * Worker lane state machine (word `L_STATE`, changed only with Atomics). A lane has at most one
+ * serve task at a time: the dispatcher starts a new one only after the previous one settled.
  * - `LANE_OFF`: no worker serves the lane (or its last one is returning). The dispatcher arms
  *   it by storing `LANE_WORK` once the previous task settled and starting a serve task.
  * - `LANE_IDLE`: a worker sleeps on the word; the dispatcher moves it `IDLE → WORK` with a
  *   compare-exchange and notifies (the doorbell), or `IDLE → OFF` to release the worker.
- * - `LANE_WORK`: the worker copies slices `[L_START, L_END)`, writes `L_DONE_SEQ`, busy time and
- *   start time, stores `LANE_IDLE`, then decrements `H_PENDING` (notifying at zero).
- * Only the dispatcher turns lanes off (after `laneIdleMs` without batches), so there is never
- * a worker that might still pick up work meant for its successor.
- * This file holds only constants and tiny helpers, so both sides import the same numbers.
+ * - `LANE_WORK`: rung. The worker claims the batch `WORK → BUSY` (compare-exchange); or, with
+ *   stealing, the dispatcher that has already copied everything takes the ring back
+ *   `WORK → IDLE` and counts the lane done itself: exactly one of them wins.
+ * - `LANE_BUSY`: the worker copies, writes `L_PAGES`, busy and start time and `L_DONE_SEQ`,
+ *   stores `LANE_IDLE`, then decrements `H_PENDING` (notifying at zero).
+ * Only the dispatcher turns lanes off (after `laneIdleMs` without batches).
  */
 
 /** Bytes per control block (one cache line). */
 export const BLOCK_BYTES = 64;
 /** Int32 words per control block. */
 export const BLOCK_WORDS = BLOCK_BYTES / 4;
-/** Most copy threads (lanes) a pool serves; the sysfs `threads` limit. */
+/** Most copy threads (lanes) a batch uses; the sysfs `threads` limit. */
 export const MAX_LANES = 64;
 
-/** Header word: worker lanes of the current batch that have not finished. */
+/** Header word: rung worker lanes of the current batch not yet resolved. */
 export const H_PENDING = 0;
+/** Header word: lanes (copy threads) of the current batch. */
+export const H_LANES = 1;
+/** Header word: slices claimed per `Atomics.add`. */
+export const H_GRAIN = 2;
+/** Header word: 1 when threads claim from other lanes once their own is empty. */
+export const H_STEAL = 3;
 
 /** Lane word: the lane state (`LANE_*`). */
 export const L_STATE = 0;
@@ -38,8 +51,12 @@ export const L_START = 2;
 export const L_END = 3;
 /** Lane word: fault to inject on this lane's next batch (`FAULT_*`), consumed by the worker. */
 export const L_FAULT = 4;
-/** Lane word: sequence number of the last batch the lane finished. */
+/** Lane word: sequence number of the last batch the lane's worker finished. */
 export const L_DONE_SEQ = 5;
+/** Lane word: claim cursor, the next unclaimed slice of the lane's range. */
+export const L_NEXT = 6;
+/** Lane word: base pages the lane's worker copied in its last batch. */
+export const L_PAGES = 7;
 /** Lane Float64 slot (index within the lane block viewed as Float64): busy ns of the copy loop. */
 export const L_BUSY_F64 = 4;
 /** Lane Float64 slot: absolute time (ms, `timeOrigin + now()`) at which the worker started the batch. */
@@ -49,6 +66,7 @@ export const L_STARTED_F64 = 5;
 export const LANE_OFF = 0;
 export const LANE_IDLE = 1;
 export const LANE_WORK = 2;
+export const LANE_BUSY = 3;
 
 /** Injected faults (test only): none, throw from the copy loop, or `process.exit()` the worker. */
 export const FAULT_NONE = 0;

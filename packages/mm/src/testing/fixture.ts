@@ -45,6 +45,19 @@ export async function peek(task: Task, addr: number, len: number): Promise<Uint8
   return out;
 }
 
+/**
+ * Asserts two byte arrays are equal, reporting the first difference (vitest's deep equality is
+ * slow on megabytes).
+ */
+export function expectBytes(actual: Uint8Array, expected: Uint8Array, what = 'bytes'): void {
+  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
+  const b = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+  if (a.equals(b)) return;
+  let i = 0;
+  while (i < Math.min(a.length, b.length) && a[i] === b[i]) i++;
+  expect.fail(`${what} differ at byte ${i} of ${b.length} (got ${a[i]}, want ${b[i]}, lengths ${a.length}/${b.length})`);
+}
+
 /** Asserts that the system keeps every invariant. */
 export function expectClean(sys: System): void {
   expect(checkInvariants(sys)).toEqual([]);
