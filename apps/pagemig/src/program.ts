@@ -5,6 +5,10 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { CliError, EXIT_OK, EXIT_USAGE, describeError } from './cli-error';
 import { benchCommand } from './commands/bench-command';
+import { latencyCommand } from './commands/latency-command';
+import { runCommand } from './commands/run-command';
+import { dmatestCommand } from './commands/dmatest-command';
+import { shellCommand } from './commands/shell-command';
 
 /** The version printed by `--version`. */
 export const VERSION = '0.0.0';
@@ -17,6 +21,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(benchCommand());
+  program.addCommand(latencyCommand());
+  program.addCommand(runCommand());
+  program.addCommand(dmatestCommand());
+  program.addCommand(shellCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -65,17 +65,16 @@ export class FolioLocks {
     const next = queue.findIndex((w) => w.exclusive);
     const woken = queue.filter((w, i) => !w.exclusive && (next < 0 || i < next));
     const rest = queue.filter((w, i) => i > next && next >= 0);
-    if (next < 0) {
-      flags[folio]! &= ~PGF_locked;
-    } else {
-      queue[next]!.resolve();
-    }
+    if (next < 0) flags[folio]! &= ~PGF_locked;
     if (rest.length > 0) this.lockWaiters.set(folio, rest);
     else {
       this.lockWaiters.delete(folio);
       flags[folio]! &= ~PGF_waiters;
     }
+    // wake in queue order, as `folio_wake_bit()` walks the wait queue: the lookers queued before
+    // the exclusive waiter, then the exclusive waiter, which now owns the lock
     for (const w of woken) w.resolve();
+    if (next >= 0) queue[next]!.resolve();
   }
 
   /** Waiters queued on a folio's lock (for views and invariants). */

@@ -8,12 +8,17 @@ import { PGF_active, PGF_lru, PGF_mlocked, PGF_swapbacked, PGF_unevictable } fro
 import { FolioList } from './folio-list';
 import type { Memmap } from './memmap';
 
-/** LRU list numbers, in the kernel's `enum lru_list` order. */
+/** Inactive anonymous (and shmem) folios; list numbers follow the kernel's `enum lru_list`. */
 export const LRU_INACTIVE_ANON = 0;
+/** Active anonymous (and shmem) folios. */
 export const LRU_ACTIVE_ANON = 1;
+/** Inactive page-cache folios. */
 export const LRU_INACTIVE_FILE = 2;
+/** Active page-cache folios. */
 export const LRU_ACTIVE_FILE = 3;
+/** mlocked or otherwise unevictable folios. */
 export const LRU_UNEVICTABLE = 4;
+/** LRU lists per node. */
 export const NR_LRU_LISTS = 5;
 
 /** Names of the LRU lists as `/proc/meminfo` shows them. */

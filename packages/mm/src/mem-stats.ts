@@ -115,8 +115,9 @@ function countFolio(sys: System, s: NodeMemStats, folio: number, f: number, nr: 
   } else if (m.mapping[folio] !== 0) {
     s.filePages += nr;
     s.mapped += mappedPages;
+    // shmem is always "dirty" in memory but has no writeback to account (`mapping_can_writeback()`)
     if ((f & PGF_swapbacked) !== 0) s.shmem += nr;
-    if ((f & PGF_dirty) !== 0) s.dirty += nr;
+    else if ((f & PGF_dirty) !== 0) s.dirty += nr;
   }
 }
 
@@ -127,7 +128,7 @@ function kB(pages: number): number {
 /** `/sys/devices/system/node/nodeN/meminfo` text (the kernel's field names and column layout). */
 export function formatNodeMeminfo(s: NodeMemStats): string {
   const line = (name: string, pages: number) => `Node ${s.nid} ${`${name}:`.padEnd(16)}${String(kB(pages)).padStart(8)} kB\n`;
-  const huge = (name: string, n: number) => `Node ${s.nid} ${`${name}:`.padEnd(16)}${String(n).padStart(5)}\n`;
+  const huge = (name: string, n: number) => `Node ${s.nid} ${`${name}:`.padEnd(17)}${String(n).padStart(5)}\n`;
   return (
     line('MemTotal', s.total) +
     line('MemFree', s.free) +

@@ -5,15 +5,22 @@
  */
 import { KernelError } from '@pagemig/kernel';
 
+/** Default policy: allocate on the faulting CPU's node, fall back by distance. */
 export const MPOL_DEFAULT = 0;
+/** Try one node first, then fall back by distance. */
 export const MPOL_PREFERRED = 1;
+/** Allocate only on the given nodes (nearest first); fail rather than fall back. */
 export const MPOL_BIND = 2;
+/** Spread allocations round robin over the given nodes. */
 export const MPOL_INTERLEAVE = 3;
+/** Allocate on the faulting CPU's node (like default, explicitly). */
 export const MPOL_LOCAL = 4;
 
-/** mbind flags. */
+/** mbind flag: fail with -EIO when pages violate the policy and cannot be moved. */
 export const MPOL_MF_STRICT = 1 << 0;
+/** mbind flag: move pages of this process that violate the policy. */
 export const MPOL_MF_MOVE = 1 << 1;
+/** mbind flag: move shared pages too (needs CAP_SYS_NICE). */
 export const MPOL_MF_MOVE_ALL = 1 << 2;
 
 /** Names of the modes as `numa_maps` prints them. */

@@ -247,8 +247,8 @@ export class PhysMem extends PhysMemView {
 
   /** Node of a PFN, or -1 outside memory. */
   pfnToNid(pfn: number): number {
-    // PFNs are below 2^31, so an unsigned shift is the section index (negative ones fall outside)
-    return this.sectionNid[pfn >>> this.sectionShift] ?? -1;
+    // a shift instead of a division on the hot path; PFNs outside memory have no node
+    return pfn >= 0 && pfn < this.totalPages ? this.sectionNid[pfn >>> this.sectionShift]! : -1;
   }
 
   /** True when `pfn` is backed by some node's memory (mirrors `pfn_valid()`). */

@@ -8,30 +8,52 @@ import type { AnonVma } from './anon-vma';
 import type { MemPolicy } from './mempolicy';
 import type { MmStruct } from './mm-struct';
 
+/** No access: every access faults with SIGSEGV (`mmap(2)` prot). */
 export const PROT_NONE = 0x0;
+/** Pages may be read. */
 export const PROT_READ = 0x1;
+/** Pages may be written (on x86 this implies read). */
 export const PROT_WRITE = 0x2;
+/** Pages may be executed (counts as an accessible mapping). */
 export const PROT_EXEC = 0x4;
 
+/** Writes are shared with every mapper of the object (file or shmem). */
 export const MAP_SHARED = 0x01;
+/** Copy-on-write private mapping. */
 export const MAP_PRIVATE = 0x02;
+/** Place the mapping exactly at `addr`, replacing what is there. */
 export const MAP_FIXED = 0x10;
+/** No file: zero-filled anonymous memory (shmem when combined with MAP_SHARED). */
 export const MAP_ANONYMOUS = 0x20;
+/** mlock the mapping (VM_LOCKED) and fault it in. */
 export const MAP_LOCKED = 0x2000;
+/** Fault every page in at mmap time. */
 export const MAP_POPULATE = 0x8000;
+/** Back the mapping with 2 MiB hugetlb pages from the node pools. */
 export const MAP_HUGETLB = 0x40000;
 
+/** Drop the pages of a range (private ones read back as zeros). */
 export const MADV_DONTNEED = 4;
+/** Allow THP in the range under the `madvise` setting (VM_HUGEPAGE). */
 export const MADV_HUGEPAGE = 14;
+/** Forbid THP in the range (VM_NOHUGEPAGE). */
 export const MADV_NOHUGEPAGE = 15;
 
+/** VMA flag: readable. */
 export const VM_READ = 0x1;
+/** VMA flag: writable. */
 export const VM_WRITE = 0x2;
+/** VMA flag: executable. */
 export const VM_EXEC = 0x4;
+/** VMA flag: shared mapping (no copy-on-write). */
 export const VM_SHARED = 0x8;
+/** VMA flag: mlocked; its folios are on the unevictable LRU. */
 export const VM_LOCKED = 0x2000;
+/** VMA flag: hugetlb mapping. */
 export const VM_HUGETLB = 0x400000;
+/** VMA flag: MADV_HUGEPAGE was given. */
 export const VM_HUGEPAGE = 0x20000000;
+/** VMA flag: MADV_NOHUGEPAGE was given. */
 export const VM_NOHUGEPAGE = 0x40000000;
 
 /** One virtual memory area. */

@@ -3,25 +3,30 @@
  * serve copy lanes. piscina owns the worker lifecycle (spawning on demand, replacing a worker
  * that died, retiring idle ones); the hand-off of a batch is one of:
  * - `doorbell` (default): each lane is a long-lived piscina task sleeping on its state word in
- *   a shared control buffer. A dispatch writes the lane's slice range and flips the word
+ *   a shared control buffer. A dispatch writes the slice ranges and flips the words
  *   `IDLE → WORK` with `Atomics.notify`; workers report through the same buffer and the last
  *   one notifies `H_PENDING`. Nothing is posted per batch unless memory grew.
- * - `piscina`: one `pool.run()` per lane per batch (piscina's own messaging), kept to measure
- *   what the doorbell saves.
+ * - `piscina`: one `pool.run()` per worker lane per batch (piscina's own messaging), kept to
+ *   measure what the doorbell saves.
  * Either way the task descriptor and node memory are SharedArrayBuffers: a dispatch carries
- * only slice ranges. A lane whose worker throws or exits fails the batch in flight (never
- * hangs it) and is re-armed by the next batch on a fresh worker.
+ * only slice ranges. A worker that throws or exits while it holds claimed slices fails the
+ * batch in flight (never hangs it); the lane is re-armed on a fresh worker by the next batch.
  *
- * One batch at a time: the caller serialises `start()`/`finish()` pairs.
+ * One batch at a time: the caller serialises `start()` / `copyOwn()` / `finish()`.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { PhysMem, PhysMemShare } from '@pagemig/mm';
+import type { PhysMem, PhysMemShare, PhysMemView } from '@pagemig/mm';
 import type { LaneUpdate, RunTask, ServeTask } from './copy-worker';
+import { copyClaimed } from './lane-claim';
 import {
   CONTROL_BYTES,
   FAULT_NONE,
+  H_GRAIN,
+  H_LANES,
   H_PENDING,
+  H_STEAL,
+  LANE_BUSY,
   LANE_IDLE,
   LANE_OFF,
   LANE_WORK,
@@ -29,6 +34,8 @@ import {
   L_DONE_SEQ,
   L_END,
   L_FAULT,
+  L_NEXT,
+  L_PAGES,
   L_SEQ,
   L_STARTED_F64,
   L_START,
@@ -57,6 +64,10 @@ interface Lane {
   port: MessagePort | null;
   /** The current serve task, to ignore the end of an older one. */
   task: Promise<number> | null;
+  /** A serve task waits for its predecessor to settle before it is submitted. */
+  deferred: boolean;
+  /** The deferred task's batch was taken back: it starts idle instead of working. */
+  cancelled: boolean;
   sentGen: number;
   sentDesc: SharedArrayBuffer | null;
 }
@@ -70,13 +81,17 @@ export class CopyLanes {
   private readonly f64 = new Float64Array(this.control);
   private desc: SharedArrayBuffer = new SharedArrayBuffer(4096);
   private descI32 = new Int32Array(this.desc);
-  private readonly pool: Piscina;
+  private pool: Piscina | null = null;
+  private poolSize = 0;
+  /** Pools being destroyed after a resize. */
+  private retiring: Promise<void>[] = [];
   private readonly lanes: Lane[] = [];
   private share: PhysMemShare | null = null;
   private shareGen = -1;
   private seq = 0;
   /** Worker lanes of the batch in flight. */
   private inFlight = 0;
+  private steal = false;
   private failed = false;
   private runs: Promise<unknown>[] = [];
   /** Wakes `finish()` when a lane dies (doorbell mode). */
@@ -84,8 +99,12 @@ export class CopyLanes {
   private closed = false;
   /** Turns the lanes off after `laneIdleMs` without a batch (unref'd: never keeps the process alive). */
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Serve tasks started (lane arms): the cost of idle lanes being re-armed. */
+  /** Serve tasks started (lane arms) or per-lane runs: the cost of idle lanes being re-armed. */
   arms = 0;
+  /** Rung lanes whose batch the dispatcher took back because it had copied everything. */
+  takenBack = 0;
+  /** Pools created (one per distinct worker count in a row). */
+  pools = 0;
   /** Lane failures seen (worker threw or exited). */
   laneFailures = 0;
   /** Why the last lane failed (for diagnostics). */
@@ -95,25 +114,47 @@ export class CopyLanes {
     private readonly phys: PhysMem,
     readonly options: CopyLanesOptions,
   ) {
-    this.pool = new Piscina({
-      filename: (options.workerUrl ?? WORKER_URL).href,
+    for (let i = 0; i < MAX_LANES; i++) {
+      this.lanes.push({ port: null, task: null, deferred: false, cancelled: false, sentGen: -1, sentDesc: null });
+    }
+  }
+
+  /**
+   * The pool for `workers` worker lanes. Its size is exactly the lane count: piscina spawns extra
+   * workers when several tasks queue while workers start, and long-lived serve tasks queue at
+   * every start-up, so a larger pool would grow past the lanes in use. A new count gets a new
+   * pool; the old one is destroyed once its serve tasks (turned off here) have returned.
+   */
+  private poolFor(workers: number): Piscina {
+    if (this.pool !== null && this.poolSize === workers) return this.pool;
+    const old = this.pool;
+    if (old !== null) {
+      this.stopLanes(0);
+      const tasks = this.lanes.map((l) => l.task).filter((t): t is Promise<number> => t !== null);
+      this.retiring.push(Promise.allSettled(tasks).then(() => old.destroy()));
+    }
+    const pool = new Piscina({
+      filename: (this.options.workerUrl ?? WORKER_URL).href,
       minThreads: 0,
-      maxThreads: MAX_LANES + 2,
+      maxThreads: workers,
       idleTimeout: 30_000,
       recordTiming: false,
       closeTimeout: 5_000,
     });
     // a worker dying outside a task must not become an unhandled 'error' event
-    this.pool.on('error', (error: unknown) => {
+    pool.on('error', (error: unknown) => {
       this.laneFailures++;
       this.lastFailure = String(error);
     });
-    for (let i = 0; i < MAX_LANES; i++) this.lanes.push({ port: null, task: null, sentGen: -1, sentDesc: null });
+    this.pool = pool;
+    this.poolSize = workers;
+    this.pools++;
+    return pool;
   }
 
   /** Workers currently alive in the pool. */
   get poolThreads(): number {
-    return this.pool.threads.length;
+    return this.pool === null ? 0 : this.pool.threads.length;
   }
 
   /** The descriptor, grown to hold at least `words` Int32 words (contents are not kept). */
@@ -128,10 +169,10 @@ export class CopyLanes {
   }
 
   /**
-   * Hands worker lanes `0..workers-1` their slice ranges `[laneStart[w], laneStart[w + 1])` and
-   * starts them; `fault` (tests) is injected on lane 0.
+   * Publishes a batch of `lanes` lanes (slice ranges `[laneStart[l], laneStart[l + 1])` of the
+   * descriptor) and rings worker lanes `0..workers-1`; `fault` (tests) goes to worker lane 0.
    */
-  start(workers: number, laneStart: Int32Array, fault: number): void {
+  start(lanes: number, workers: number, laneStart: Int32Array, grain: number, steal: boolean, fault: number): void {
     if (this.closed) throw new Error('mtcopy: lanes are closed');
     const i32 = this.i32;
     const seq = ++this.seq;
@@ -139,17 +180,30 @@ export class CopyLanes {
       this.share = this.phys.share();
       this.shareGen = this.share.generation;
     }
+    i32[H_LANES] = lanes;
+    i32[H_GRAIN] = grain;
+    i32[H_STEAL] = steal ? 1 : 0;
+    for (let l = 0; l < lanes; l++) {
+      i32[laneWord(l, L_START)] = laneStart[l]!;
+      i32[laneWord(l, L_END)] = laneStart[l + 1]!;
+      Atomics.store(i32, laneWord(l, L_NEXT), laneStart[l]!);
+    }
+    if (workers > 0) this.poolFor(workers);
     this.inFlight = workers;
+    this.steal = steal;
     this.failed = false;
     Atomics.store(i32, H_PENDING, workers);
     for (let w = 0; w < workers; w++) {
       i32[laneWord(w, L_SEQ)] = seq;
-      i32[laneWord(w, L_START)] = laneStart[w]!;
-      i32[laneWord(w, L_END)] = laneStart[w + 1]!;
       Atomics.store(i32, laneWord(w, L_FAULT), w === 0 ? fault : FAULT_NONE);
       if (this.options.handoff === 'doorbell') this.ring(w);
       else this.runOnce(w);
     }
+  }
+
+  /** The dispatching thread copies as lane `lane` (and steals with stealing on); returns base pages. */
+  copyOwn(lane: number, mem: PhysMemView): number {
+    return copyClaimed(this.i32, this.descI32, mem, lane, FAULT_NONE);
   }
 
   private ring(w: number): void {
@@ -169,6 +223,11 @@ export class CopyLanes {
       return;
     }
     if (prev !== LANE_OFF) throw new Error(`mtcopy: lane ${w} is busy (state ${prev})`);
+    if (lane.deferred) {
+      // its serve task is still waiting for the previous one; it will start working, not idle
+      lane.cancelled = false;
+      return;
+    }
     this.arm(w);
   }
 
@@ -179,16 +238,21 @@ export class CopyLanes {
    */
   private arm(w: number): void {
     const lane = this.lanes[w]!;
-    lane.port?.close();
     const { port1, port2 } = new MessageChannel();
     port1.unref();
     const task: ServeTask = { op: 'serve', lane: w, control: this.control, desc: this.desc, share: this.share!, port: port2 };
     const st = laneWord(w, L_STATE);
+    const oldPort = lane.port;
     const submit = () => {
-      Atomics.store(this.i32, st, LANE_WORK);
-      return this.pool.run(task, { transferList: [port2] }) as Promise<number>;
+      oldPort?.close();
+      lane.deferred = false;
+      Atomics.store(this.i32, st, lane.cancelled ? LANE_IDLE : LANE_WORK);
+      lane.cancelled = false;
+      return this.pool!.run(task, { transferList: [port2] }) as Promise<number>;
     };
     const previous = lane.task;
+    lane.deferred = previous !== null;
+    lane.cancelled = false;
     const run = previous === null ? submit() : previous.then(submit, submit);
     lane.port = port1;
     lane.task = run;
@@ -211,13 +275,12 @@ export class CopyLanes {
     lane.task = null;
     lane.port?.close();
     lane.port = null;
-    const st = laneWord(w, L_STATE);
     if (!crashed) return;
     this.laneFailures++;
-    const wasWorking = Atomics.exchange(this.i32, st, LANE_OFF) === LANE_WORK;
-    if (wasWorking && w < this.inFlight && Atomics.load(this.i32, laneWord(w, L_DONE_SEQ)) !== this.seq) {
-      // the lane never finished its share: fail the batch and stop counting on it
-      this.failed = true;
+    const prev = Atomics.exchange(this.i32, laneWord(w, L_STATE), LANE_OFF);
+    if (w < this.inFlight && (prev === LANE_WORK || prev === LANE_BUSY)) {
+      // slices it had claimed are lost (BUSY), or (no stealing) nobody else copies its share
+      if (prev === LANE_BUSY || !this.steal) this.failed = true;
       if (Atomics.sub(this.i32, H_PENDING, 1) === 1) Atomics.notify(this.i32, H_PENDING);
       this.wake?.();
     }
@@ -227,7 +290,7 @@ export class CopyLanes {
     const task: RunTask = { op: 'run', lane: w, control: this.control, desc: this.desc, share: this.share! };
     this.arms++;
     this.runs.push(
-      (this.pool.run(task) as Promise<number>).catch((error: unknown) => {
+      (this.pool!.run(task) as Promise<number>).catch((error: unknown) => {
         this.laneFailures++;
         this.lastFailure = String(error);
         this.failed = true;
@@ -235,14 +298,29 @@ export class CopyLanes {
     );
   }
 
-  /** Waits for every worker lane of the batch; false when one of them failed. */
-  async finish(): Promise<boolean> {
+  /**
+   * Waits for every worker lane of the batch; false when one of them failed. `takeBack`: the
+   * dispatcher copied with stealing on, so every slice is claimed already, and a lane that was
+   * rung but has not woken yet is taken back (`WORK → IDLE`) instead of waited for.
+   */
+  async finish(takeBack: boolean): Promise<boolean> {
     if (this.options.handoff === 'piscina') {
       const runs = this.runs;
       this.runs = [];
       await Promise.all(runs);
     } else {
       const i32 = this.i32;
+      if (takeBack && this.steal) {
+        for (let w = 0; w < this.inFlight; w++) {
+          const lane = this.lanes[w]!;
+          const st = laneWord(w, L_STATE);
+          if (Atomics.compareExchange(i32, st, LANE_WORK, LANE_IDLE) === LANE_WORK || (lane.deferred && !lane.cancelled)) {
+            if (lane.deferred) lane.cancelled = true;
+            this.takenBack++;
+            Atomics.sub(i32, H_PENDING, 1);
+          }
+        }
+      }
       let v = Atomics.load(i32, H_PENDING);
       if (v !== 0 && this.options.syncWaitUs > 0) {
         const deadline = performance.now() + this.options.syncWaitUs / 1000;
@@ -257,12 +335,9 @@ export class CopyLanes {
         const woken = new Promise<void>((resolve) => {
           this.wake = resolve;
         });
-        const r = Atomics.waitAsync(i32, H_PENDING, v, 5000);
-        if (r.async && (await Promise.race([r.value, woken])) === 'timed-out') {
-          const st = [];
-          for (let w = 0; w < 4; w++) st.push([Atomics.load(i32, laneWord(w, L_STATE)), Atomics.load(i32, laneWord(w, L_DONE_SEQ)), this.lanes[w]!.task !== null]);
-          console.error('DEBUG mtcopy hang', { pending: Atomics.load(i32, H_PENDING), seq: this.seq, inFlight: this.inFlight, st: JSON.stringify(st), pool: this.pool.threads.length, q: this.pool.queueSize, util: this.pool.utilization, last: this.lastFailure });
-        }
+        // bounded: a lost wake-up would cost a re-check, never a hang
+        const r = Atomics.waitAsync(i32, H_PENDING, v, 1000);
+        if (r.async) await Promise.race([r.value, woken]);
         this.wake = null;
         v = Atomics.load(i32, H_PENDING);
       }
@@ -287,7 +362,12 @@ export class CopyLanes {
     return this.f64[laneF64(w, L_STARTED_F64)]!;
   }
 
-  /** True when lane `w` finished the last batch (its worker published the batch's sequence). */
+  /** Base pages worker lane `w` copied in the last batch. */
+  pages(w: number): number {
+    return this.i32[laneWord(w, L_PAGES)]!;
+  }
+
+  /** True when worker lane `w` ran in the last batch (its worker published the batch's sequence). */
   laneDone(w: number): boolean {
     return Atomics.load(this.i32, laneWord(w, L_DONE_SEQ)) === this.seq;
   }
@@ -310,6 +390,7 @@ export class CopyLanes {
       lane.port?.close();
       lane.port = null;
     }
-    await this.pool.destroy();
+    await Promise.all([...this.retiring, this.pool?.destroy()]);
+    this.pool = null;
   }
 }

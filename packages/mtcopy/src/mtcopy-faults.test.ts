@@ -86,24 +86,23 @@ describe('faults during a long run', () => {
     const small = mapSmallFolios(sys, 3072, 4);
     const large = mapFolios(sys, [9, 9, 5, 9, 0, 9, 7, 9], 5);
     const before = mt.stats;
-    const threadsSeen = new Set<number>();
-    const off = mt.tpDispatch.subscribe((e) => threadsSeen.add(e.threads));
-    const runs = Promise.all([migrateSet(eng, small, 1, MIGRATE_SYNC, MR_SYSCALL), migrateSet(eng, large, 1, MIGRATE_ASYNC, MR_SYSCALL)]);
-    let settled = false;
-    void runs.finally(() => {
-      settled = true;
+    const threadsSeen: number[] = [];
+    const order = [5, 1, 8, 3, 2, 7, 4, 6, 1, 2, 64, 3];
+    const writes: Promise<number>[] = [];
+    // every dispatch writes the next count while its batch is in flight (the write waits for it)
+    const off = mt.tpDispatch.subscribe((e) => {
+      threadsSeen.push(e.threads);
+      const n = order[writes.length % order.length]!;
+      writes.push(sys.sysfs.write('/sys/module/mtcopy/parameters/threads', String(n)));
     });
-    const writes: number[] = [];
-    for (const n of [5, 1, 8, 3, 2, 7, 4, 6, 1, 2]) {
-      if (settled) break;
-      expect(await sys.sysfs.write('/sys/module/mtcopy/parameters/threads', String(n))).toBeGreaterThan(0);
-      writes.push(n);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const [a, b] = await runs;
+    const [a, b] = await Promise.all([migrateSet(eng, small, 1, MIGRATE_SYNC, MR_SYSCALL), migrateSet(eng, large, 1, MIGRATE_ASYNC, MR_SYSCALL)]);
     off();
-    expect(writes.length).toBeGreaterThan(1);
-    expect(threadsSeen.size).toBeGreaterThan(1);
+    const results = await Promise.all(writes);
+    expect(results.every((rc) => rc > 0)).toBe(true);
+    // batches ran with the counts written while earlier batches were in flight
+    expect(threadsSeen.length).toBeGreaterThan(6);
+    expect(new Set(threadsSeen).size).toBeGreaterThan(2);
+    expect(threadsSeen.slice(1).every((n) => order.includes(n))).toBe(true);
     expect(a.rc).toBe(0);
     expect(b.rc).toBe(0);
     expect(checkSet(small, 1)).toEqual([]);
@@ -111,7 +110,8 @@ describe('faults during a long run', () => {
     expect(checkInvariants(sys)).toEqual([]);
     expect(mt.stats.failures).toBe(before.failures);
     expect(mt.stats.foliosCopied - before.foliosCopied).toBe(3072 + 8);
-    expect(sys.sysfs.read('/sys/module/mtcopy/parameters/threads')).toBe(`${writes.at(-1)}\n`);
+    expect(sys.sysfs.read('/sys/module/mtcopy/parameters/threads')).toBe(`${order[(writes.length - 1) % order.length]}\n`);
+    await mt.setThreads(2);
     unmapSet(small);
     unmapSet(large);
   });

@@ -27,6 +27,7 @@ describe('/sys/module/mtcopy/parameters', () => {
       'min_batch_bytes',
       'offloading',
       'threads',
+      'work_stealing',
     ]);
     expect(sys.sysfs.read(`${DIR}/threads`)).toBe('2\n');
     expect(sys.sysfs.read(`${DIR}/offloading`)).toBe('0\n');
@@ -34,6 +35,7 @@ describe('/sys/module/mtcopy/parameters', () => {
     expect(sys.sysfs.read(`${DIR}/main_thread_share`)).toBe('1\n');
     expect(sys.sysfs.read(`${DIR}/min_batch_bytes`)).toBe('0\n');
     expect(sys.sysfs.read(`${DIR}/inject_crash`)).toBe('none\n');
+    expect(sys.sysfs.read(`${DIR}/work_stealing`)).toBe('1\n');
     expect(sys.sysfs.read('/sys/module/mtcopy/initstate')).toBe('live\n');
   });
 
@@ -51,6 +53,7 @@ describe('/sys/module/mtcopy/parameters', () => {
     ['min_batch_bytes', '1M', 'EINVAL', '"1M"', 'integer'],
     ['offloading', 'maybe', 'EINVAL', '"maybe"', '1/0'],
     ['main_thread_share', '2', 'EINVAL', '"2"', 'on/off'],
+    ['work_stealing', 'sometimes', 'EINVAL', '"sometimes"', 'on/off'],
     ['inject_crash', 'boom', 'EINVAL', '"boom"', 'none, throw, exit'],
   ];
   for (const [attr, input, code, ...fragments] of bad) {

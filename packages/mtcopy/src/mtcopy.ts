@@ -88,6 +88,11 @@ export interface MtcopyOptions {
   mainThreadShare?: boolean;
   /** Batches smaller than this are declined with -EOPNOTSUPP (default 0). */
   minBatchBytes?: number;
+  /**
+   * A thread whose own share is done claims the slices others have not reached (default true):
+   * a worker that wakes late then costs nothing. Off = Zi Yan's static assignment only.
+   */
+  workStealing?: boolean;
   /** Reason mask passed to `offload.register()` (default: the registry's). */
   reasonMask?: number;
   /** Hand-off of a batch to the workers (default `doorbell`). */
@@ -133,6 +138,8 @@ export interface MtcopyStats {
 }
 
 const PARAMS = '/sys/module/mtcopy/parameters';
+/** Bytes a thread claims at a time (whole slices; at least one): small enough to balance, large enough to keep claims rare. */
+const GRAIN_BYTES = 64 << 10;
 
 function checkAlign(bytes: number): number {
   if (!Number.isInteger(bytes) || bytes < PAGE_SIZE || bytes > HPAGE_PMD_SIZE || (bytes & (bytes - 1)) !== 0) {
@@ -167,6 +174,7 @@ export class Mtcopy {
   private nrThreads: number;
   private alignPages: number;
   private mainShare: boolean;
+  private steal: boolean;
   private minBytes: number;
   private registered = false;
   private fault = FAULT_NONE;
@@ -184,6 +192,7 @@ export class Mtcopy {
     this.nrThreads = checkThreads(options.threads ?? 2);
     this.alignPages = checkAlign(options.alignBytes ?? PAGE_SIZE) / PAGE_SIZE;
     this.mainShare = options.mainThreadShare ?? true;
+    this.steal = options.workStealing ?? true;
     this.minBytes = options.minBatchBytes ?? 0;
     if (!Number.isSafeInteger(this.minBytes) || this.minBytes < 0) {
       throw new KernelError('EINVAL', `minBatchBytes ${this.minBytes} is not accepted: give a non-negative integer`);
@@ -226,6 +235,19 @@ export class Mtcopy {
     return this.mainShare;
   }
 
+  /** Whether threads claim slices beyond their own share. */
+  get workStealing(): boolean {
+    return this.steal;
+  }
+
+  /** Sets work stealing (takes effect at the next batch). */
+  async setWorkStealing(on: boolean): Promise<void> {
+    await this.serialise(() => {
+      this.steal = on;
+      return Promise.resolve(0);
+    });
+  }
+
   /** Counters (copies of the live values). */
   get stats(): MtcopyStats {
     return { ...this.counters };
@@ -237,9 +259,9 @@ export class Mtcopy {
   }
 
   /** Worker threads alive in the pool and serve-task starts so far (for tests and benchmarks). */
-  get pool(): { threads: number; arms: number; laneFailures: number; lastFailure: string } {
+  get pool(): { threads: number; arms: number; takenBack: number; laneFailures: number; lastFailure: string } {
     const l = this.lanes;
-    return { threads: l.poolThreads, arms: l.arms, laneFailures: l.laneFailures, lastFailure: l.lastFailure };
+    return { threads: l.poolThreads, arms: l.arms, takenBack: l.takenBack, laneFailures: l.laneFailures, lastFailure: l.lastFailure };
   }
 
   /** Zeroes the timing sums. */
@@ -332,10 +354,12 @@ export class Mtcopy {
     const flags = memmap.flags;
     if (this.nrPagesScratch.length < count) this.nrPagesScratch = new Int32Array(Math.max(count, this.nrPagesScratch.length * 2));
     const nrPages = this.nrPagesScratch;
+    let totalPages = 0;
     for (let i = 0; i < count; i++) {
       const s = src[i]!;
       const nr = memmap.folioNrPages(s);
       nrPages[i] = nr;
+      totalPages += nr;
       for (let p = s, end = s + nr; p < end; p++) {
         if ((flags[p]! & PGF_hwpoison) !== 0) {
           this.counters.failures++;
@@ -348,24 +372,20 @@ export class Mtcopy {
     const workers = mainShare ? threads - 1 : threads;
     const desc = this.lanes.descriptor(maxSlices(count, threads) * SLICE_WORDS);
     const laneStart = this.laneStart;
-    mtcopySplit(dst, src, nrPages, count, threads, this.alignPages, desc, laneStart);
+    const slices = mtcopySplit(dst, src, nrPages, count, threads, this.alignPages, desc, laneStart);
+    const grain = Math.max(1, Math.floor((GRAIN_BYTES / (totalPages * PAGE_SIZE)) * slices));
     if (this.tpDispatch.enabled) this.tpDispatch.emit({ batchId: ctx.batchId, threads, bytes: ctx.bytes });
-    if (workers > 0) {
-      this.lanes.start(workers, laneStart, this.fault);
-      this.fault = FAULT_NONE;
-    }
+    this.lanes.start(threads, workers, laneStart, grain, this.steal, workers > 0 ? this.fault : FAULT_NONE);
+    if (workers > 0) this.fault = FAULT_NONE;
     const rung = absNowMs();
     let mainNs = 0;
+    let mainPages = 0;
     if (mainShare) {
-      const phys = this.sys.phys;
       const t0 = performance.now();
-      for (let s = laneStart[threads - 1]!, end = laneStart[threads]!; s < end; s++) {
-        const o = s * SLICE_WORDS;
-        phys.copyPages(desc[o]!, desc[o + 1]!, desc[o + 2]!);
-      }
+      mainPages = this.lanes.copyOwn(threads - 1, this.sys.phys);
       mainNs = (performance.now() - t0) * 1e6;
     }
-    const ok = workers > 0 ? await this.lanes.finish() : true;
+    const ok = workers > 0 ? await this.lanes.finish(mainShare) : true;
     const end = absNowMs();
 
     let workerNs = 0;
@@ -378,10 +398,10 @@ export class Mtcopy {
       if (busy > longest) longest = busy;
       const started = this.lanes.startedMs(w);
       if (started > lastStart) lastStart = started;
-      if (this.tpSlice.enabled) this.tpSlice.emit({ batchId: ctx.batchId, thread: w, bytes: this.laneBytes(w), cpuNs: busy });
+      if (this.tpSlice.enabled) this.tpSlice.emit({ batchId: ctx.batchId, thread: w, bytes: this.lanes.pages(w) * PAGE_SIZE, cpuNs: busy });
     }
     if (mainShare && this.tpSlice.enabled) {
-      this.tpSlice.emit({ batchId: ctx.batchId, thread: threads - 1, bytes: this.laneBytes(threads - 1), cpuNs: mainNs });
+      this.tpSlice.emit({ batchId: ctx.batchId, thread: threads - 1, bytes: mainPages * PAGE_SIZE, cpuNs: mainNs });
     }
     if (workers > 0) {
       const t = this.times;
@@ -418,13 +438,6 @@ export class Mtcopy {
     }
   }
 
-  private laneBytes(lane: number): number {
-    const desc = this.lanes.descriptor(0);
-    let pages = 0;
-    for (let s = this.laneStart[lane]!, end = this.laneStart[lane + 1]!; s < end; s++) pages += desc[s * SLICE_WORDS + 2]!;
-    return pages * PAGE_SIZE;
-  }
-
   private attributes(): Record<string, SysfsAttribute> {
     return {
       offloading: boolAttribute({
@@ -442,6 +455,7 @@ export class Mtcopy {
       }),
       threads: uintAttribute({ get: () => this.nrThreads, set: (n) => this.setThreads(n), min: 1, max: MAX_LANES }),
       main_thread_share: boolAttribute({ get: () => this.mainShare, set: (on) => this.setMainThreadShare(on) }),
+      work_stealing: boolAttribute({ get: () => this.steal, set: (on) => this.setWorkStealing(on) }),
       align_bytes: uintAttribute({
         get: () => this.alignPages * PAGE_SIZE,
         set: (bytes) => {

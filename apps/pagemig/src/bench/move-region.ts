@@ -16,16 +16,35 @@ export interface MoveSample {
   problem: string | null;
 }
 
+/** How a move is split into `move_pages` calls (latency runs); by default one call moves the whole region. */
+export interface MoveRegionOptions {
+  /** Folios per `move_pages` call (the last call takes the rest). */
+  foliosPerCall?: number;
+  /** Called right before each call with the index of its first folio (latency probes stamp call starts). */
+  onCall?: (firstFolio: number) => void;
+}
+
 /** Moves the region to the other node and checks it. */
-export async function moveRegion(world: BenchWorld): Promise<MoveSample> {
+export async function moveRegion(world: BenchWorld, options: MoveRegionOptions = {}): Promise<MoveSample> {
   const target = 1 - world.node;
   const count = world.total / world.folioSize;
   const pages = new Array<number>(count);
   for (let i = 0; i < count; i++) pages[i] = world.addr + i * world.folioSize;
   const nodes = new Array<number>(count).fill(target);
   const status = new Int32Array(count);
+  const per = Math.max(1, Math.min(count, options.foliosPerCall ?? count));
+  const calls: { first: number; pages: number[]; nodes: number[]; status: Int32Array }[] = [];
+  for (let first = 0; first < count; first += per) {
+    const end = Math.min(count, first + per);
+    calls.push(per === count ? { first, pages, nodes, status } : { first, pages: pages.slice(first, end), nodes: nodes.slice(first, end), status: status.subarray(first, end) });
+  }
+  let rc = 0;
   const t0 = process.hrtime.bigint();
-  const rc = await movePages(world.eng, world.task, 0, pages, nodes, status, MPOL_MF_MOVE);
+  for (const call of calls) {
+    options.onCall?.(call.first);
+    rc = await movePages(world.eng, world.task, 0, call.pages, call.nodes, call.status, MPOL_MF_MOVE);
+    if (rc !== 0) break;
+  }
   const ns = Number(process.hrtime.bigint() - t0);
   world.node = target;
   let problem: string | null = null;

@@ -11,6 +11,7 @@ import { createProgress } from '../bench/bench-progress';
 import { runBench } from '../bench/run-bench';
 import { runtimeError } from '../cli-error';
 import { benchMigrators } from '../bench/bench-migrators';
+import { writeBenchReport } from '../report/write-bench-report';
 
 /** Builds the `bench` command. */
 export function benchCommand(): Command {
@@ -40,6 +41,7 @@ export function benchCommand(): Command {
         mkdirSync(options.out, { recursive: true });
         writeFileSync(join(options.out, 'bench.json'), benchJson(result));
         writeFileSync(join(options.out, 'bench.csv'), benchCsv(result));
+        await writeBenchReport(options.out, result);
       }
       const failed = result.rows.filter((r) => !r.verified);
       if (failed.length > 0) throw runtimeError(`${failed.length} row(s) failed verification: ${failed[0]!.problem ?? ''}`);

@@ -1,0 +1,15 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getPreset, presetParams, evaluateCells, fitReport, fitZen3, CostModel } from '../dist/index.js';
+const runs = JSON.parse(readFileSync('calibration/v3-runs.json', 'utf8'));
+const start = presetParams(getPreset('zen3-ptdma'));
+let t0 = performance.now();
+const r0 = fitReport(evaluateCells(start, runs));
+console.log('eval ms', (performance.now() - t0).toFixed(1), 'start median', r0.medianAbsRelErr.toFixed(3), 'mean', r0.meanAbsRelErr.toFixed(3));
+t0 = performance.now();
+const maxEvaluations = Number(process.argv[2] ?? 3000);
+const { params, report, evaluations } = fitZen3(start, runs, { maxEvaluations });
+console.log('fit s', ((performance.now() - t0) / 1000).toFixed(1), 'evals', evaluations);
+console.log('median', report.medianAbsRelErr.toFixed(4), 'mean', report.meanAbsRelErr.toFixed(4));
+for (const c of report.cells) console.log(c.id.padEnd(22), c.published.toFixed(2).padStart(7), c.modelled.toFixed(2).padStart(7), (c.relErr * 100).toFixed(1).padStart(7) + '%');
+console.log(JSON.stringify(params));
+writeFileSync('/tmp/fit-params.json', JSON.stringify(params));
