@@ -122,7 +122,13 @@ export async function foliosCopyDma(host: DcbmCopyHost, dst: Int32Array, src: In
     const endNs = clock.now();
     for (let i = 0; i < c; i++) {
       const w = works[i]!;
-      if (w.needsTerminate()) await w.terminate();
+      if (!w.needsTerminate()) continue;
+      try {
+        await w.terminate();
+      } catch {
+        // A provider whose terminate throws: fail the batch, still unmap and release below.
+        if (w.rc === 0) w.rc = -EIO;
+      }
     }
     let poisoned = false;
     for (let i = 0; i < c; i++) {

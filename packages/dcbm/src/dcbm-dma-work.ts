@@ -5,7 +5,8 @@
  * timeout, and the cleanup (`cleanup_dma_work()`: terminate, unmap, release).
  *
  * Completion tracking:
- * - `each`: every descriptor gets the same per-work `callbackResult`; it finds the descriptor's index
+ * - `each`: every descriptor carries `DMA_PREP_INTERRUPT` (the review's "a callback per descriptor";
+ *   an engine coalesces the interrupts anyway) and the same per-work `callbackResult`; it finds the descriptor's index
  *   from `chan.completedCookie` (set by the completion path right before the callback, as
  *   `dma_cookie_complete()` does), records clean (NOERROR and residue 0) or failed in a Uint8Array,
  *   and wakes the waiter when the last outstanding descriptor reported. No closure per descriptor.
@@ -149,8 +150,8 @@ export class DcbmDmaWork {
   }
 
   /**
-   * Prepares and submits the chunk's descriptors: one memcpy per piece (the last one with
-   * `DMA_PREP_INTERRUPT`), or one memcpy_sg. 0, or -EIO for a NULL prep or a submit error.
+   * Prepares and submits the chunk's descriptors: one memcpy per piece (`DMA_PREP_INTERRUPT` on the
+   * last one, or on every one with `each`), or one memcpy_sg. 0, or -EIO for a NULL prep or a submit error.
    * Mirrors `submit_dma_transfers()`.
    */
   submit(): number {
@@ -179,7 +180,8 @@ export class DcbmDmaWork {
     const onEach = this.onEach;
     for (let i = 0; i < n; i++) {
       const last = i === n - 1;
-      const tx = prepDmaMemcpy(chan, pDst[i]!, pSrc[i]!, pLen[i]!, last ? DMA_PREP_INTERRUPT | DMA_CTRL_ACK : DMA_CTRL_ACK);
+      // A callback needs DMA_PREP_INTERRUPT to be delivered promptly: every descriptor with `each`.
+      const tx = prepDmaMemcpy(chan, pDst[i]!, pSrc[i]!, pLen[i]!, last || each ? DMA_PREP_INTERRUPT | DMA_CTRL_ACK : DMA_CTRL_ACK);
       if (tx === null) return -EIO;
       if (each) tx.callbackResult = onEach;
       else if (last) tx.callbackResult = this.onLast;

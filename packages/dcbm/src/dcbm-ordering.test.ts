@@ -7,8 +7,9 @@
  * skips the CPU copy (`FOLIO_ALREADY_COPIED` / `batch_copied`), installs the destination in the page
  * tables and frees the source. If a descriptor has not landed yet, either
  * - it never lands: V5's cleanup calls `dmaengine_terminate_sync()` on every mapped channel, which
- *   aborts it, and the process now reads whatever the fresh destination page held before (another
- *   process's old data or zeros): silent corruption and potentially an information leak; or
+ *   aborts it (and whatever else the engine had not run yet), and the process now reads whatever the
+ *   fresh destination page held before (another process's old data or zeros): silent corruption and
+ *   potentially an information leak; or
  * - it lands later (an engine without that terminate): the copy of the old contents overwrites what
  *   the process has written to its page since the migration finished.
  * Either way no error is reported anywhere. The tests below check the destination bytes at the

@@ -13,6 +13,7 @@ import {
   DMA_TRANS_NOERROR,
   DmaAsyncTxDescriptor,
   DmaChan,
+  DmaEngine,
   dmaAsyncDeviceRegister,
   dmaCapMask,
   dmaCookieAssign,
@@ -96,7 +97,6 @@ async function fixture(): Promise<{ fx: DcbmFixture; dev: MainThreadCopier }> {
   const fx = makeDcbmFixture({ engine: { retrySemantics: 'v6' } });
   all.push(fx);
   await fx.dcbm.unload(); // replace the fixture's driver by one bound to the copier's engine
-  const { DmaEngine } = await import('@pagemig/dmaengine');
   const dma = new DmaEngine();
   const dev = new MainThreadCopier(fx.sys.phys, 2);
   dmaAsyncDeviceRegister(dma, dev);

@@ -197,6 +197,15 @@ describe('tryToMigrate → copy → removeMigrationPtes by hand', () => {
     expectClean(sys);
   });
 
+  it('an access never spins on a migration entry whose folio nobody holds locked: it reports the corruption', async () => {
+    const sys = twoNodes();
+    const task = sys.createTask();
+    const addr = task.mm.mmap(0, PAGE_SIZE, RW, ANON);
+    await poke(task, addr, Uint8Array.of(1));
+    sys.rmap.tryToMigrate(folioAt(task, addr), 0);
+    await expect(peek(task, addr, 1)).rejects.toThrow(/migration entry at 0x[0-9a-f]+ \(pid \d+\) for unlocked folio/);
+  });
+
   it('a failed migration puts the original mapping back (removeMigrationPtes(src, src))', async () => {
     const sys = twoNodes();
     const parent = sys.createTask({ cpu: 0 });

@@ -64,6 +64,8 @@ interface Lane {
   port: MessagePort | null;
   /** The current serve task, to ignore the end of an older one. */
   task: Promise<number> | null;
+  /** The pool that runs `task`. */
+  taskPool: Piscina | null;
   /** A serve task waits for its predecessor to settle before it is submitted. */
   deferred: boolean;
   /** The deferred task's batch was taken back: it starts idle instead of working. */
@@ -83,8 +85,10 @@ export class CopyLanes {
   private descI32 = new Int32Array(this.desc);
   private pool: Piscina | null = null;
   private poolSize = 0;
-  /** Pools being destroyed after a resize. */
-  private retiring: Promise<void>[] = [];
+  /** Pools by worker count, most recently used first. */
+  private pools = new Map<number, Piscina>();
+  /** Pools being destroyed. */
+  private readonly retiring = new Set<Piscina>();
   private readonly lanes: Lane[] = [];
   private share: PhysMemShare | null = null;
   private shareGen = -1;
@@ -103,8 +107,6 @@ export class CopyLanes {
   arms = 0;
   /** Rung lanes whose batch the dispatcher took back because it had copied everything. */
   takenBack = 0;
-  /** Pools created (one per distinct worker count in a row). */
-  pools = 0;
   /** Lane failures seen (worker threw or exited). */
   laneFailures = 0;
   /** Why the last lane failed (for diagnostics). */
@@ -115,46 +117,57 @@ export class CopyLanes {
     readonly options: CopyLanesOptions,
   ) {
     for (let i = 0; i < MAX_LANES; i++) {
-      this.lanes.push({ port: null, task: null, deferred: false, cancelled: false, sentGen: -1, sentDesc: null });
+      this.lanes.push({ port: null, task: null, taskPool: null, deferred: false, cancelled: false, sentGen: -1, sentDesc: null });
     }
   }
 
   /**
    * The pool for `workers` worker lanes. Its size is exactly the lane count: piscina spawns extra
    * workers when several tasks queue while workers start, and long-lived serve tasks queue at
-   * every start-up, so a larger pool would grow past the lanes in use. A new count gets a new
-   * pool; the old one is destroyed once its serve tasks (turned off here) have returned.
+   * every start-up, so a larger pool would grow past the lanes in use. Pools are kept by size
+   * (their idle workers retire after 30 s), so switching back to a count finds warm workers;
+   * switching turns the serving lanes off, their tasks return and the lanes re-arm in the new pool.
    */
   private poolFor(workers: number): Piscina {
-    if (this.pool !== null && this.poolSize === workers) return this.pool;
-    const old = this.pool;
-    if (old !== null) {
-      this.stopLanes(0);
-      const tasks = this.lanes.map((l) => l.task).filter((t): t is Promise<number> => t !== null);
-      this.retiring.push(Promise.allSettled(tasks).then(() => old.destroy()));
+    const current = this.pool;
+    if (current !== null && this.poolSize === workers) return current;
+    if (current !== null) this.stopLanes(0);
+    let pool = this.pools.get(workers);
+    if (pool === undefined) {
+      pool = new Piscina({
+        filename: (this.options.workerUrl ?? WORKER_URL).href,
+        minThreads: 0,
+        maxThreads: workers,
+        idleTimeout: 30_000,
+        recordTiming: false,
+        closeTimeout: 5_000,
+      });
+      // a worker dying outside a task must not become an unhandled 'error' event
+      pool.on('error', (error: unknown) => {
+        this.laneFailures++;
+        this.lastFailure = String(error);
+      });
     }
-    const pool = new Piscina({
-      filename: (this.options.workerUrl ?? WORKER_URL).href,
-      minThreads: 0,
-      maxThreads: workers,
-      idleTimeout: 30_000,
-      recordTiming: false,
-      closeTimeout: 5_000,
-    });
-    // a worker dying outside a task must not become an unhandled 'error' event
-    pool.on('error', (error: unknown) => {
-      this.laneFailures++;
-      this.lastFailure = String(error);
-    });
+    // most recently used first; keep two pools (current and previous), retire the rest once
+    // the serve tasks they ran have returned
+    this.pools.delete(workers);
+    this.pools = new Map([[workers, pool], ...this.pools]);
+    for (const [size, old] of [...this.pools].slice(2)) {
+      this.pools.delete(size);
+      const tasks = this.lanes.filter((l) => l.taskPool === old && l.task !== null).map((l) => l.task!);
+      this.retiring.add(old);
+      void Promise.allSettled(tasks).then(() => old.destroy().finally(() => this.retiring.delete(old)));
+    }
     this.pool = pool;
     this.poolSize = workers;
-    this.pools++;
     return pool;
   }
 
   /** Workers currently alive in the pool. */
   get poolThreads(): number {
-    return this.pool === null ? 0 : this.pool.threads.length;
+    let n = 0;
+    for (const pool of [...this.pools.values(), ...this.retiring]) n += pool.threads.length;
+    return n;
   }
 
   /** The descriptor, grown to hold at least `words` Int32 words (contents are not kept). */
@@ -243,11 +256,17 @@ export class CopyLanes {
     const task: ServeTask = { op: 'serve', lane: w, control: this.control, desc: this.desc, share: this.share!, port: port2 };
     const st = laneWord(w, L_STATE);
     const oldPort = lane.port;
-    const submit = () => {
+    const submit = (): Promise<number> => {
       oldPort?.close();
       lane.deferred = false;
-      Atomics.store(this.i32, st, lane.cancelled ? LANE_IDLE : LANE_WORK);
-      lane.cancelled = false;
+      if (lane.cancelled) {
+        // its batch was taken back while it waited: nothing to serve, the lane stays off
+        lane.cancelled = false;
+        port2.close();
+        return Promise.resolve(0);
+      }
+      Atomics.store(this.i32, st, LANE_WORK);
+      lane.taskPool = this.pool;
       return this.pool!.run(task, { transferList: [port2] }) as Promise<number>;
     };
     const previous = lane.task;
@@ -337,7 +356,9 @@ export class CopyLanes {
         });
         // bounded: a lost wake-up would cost a re-check, never a hang
         const r = Atomics.waitAsync(i32, H_PENDING, v, 1000);
-        if (r.async) await Promise.race([r.value, woken]);
+        if (r.async && (await Promise.race([r.value, woken])) === 'timed-out' && process.env.MTCOPY_DEBUG) {
+          console.log('DEBUG wait', { pending: v, inFlight: this.inFlight, size: this.poolSize, threads: this.pool?.threads.length, queue: this.pool?.queueSize, lanes: this.lanes.slice(0, 8).map((l, w) => `${w}:${Atomics.load(i32, laneWord(w, L_STATE))}${l.task ? 't' : ''}${l.deferred ? 'd' : ''}${l.cancelled ? 'c' : ''}`).join(' ') });
+        }
         this.wake = null;
         v = Atomics.load(i32, H_PENDING);
       }
@@ -390,7 +411,9 @@ export class CopyLanes {
       lane.port?.close();
       lane.port = null;
     }
-    await Promise.all([...this.retiring, this.pool?.destroy()]);
+    await Promise.all([...this.pools.values(), ...this.retiring].map((pool) => pool.destroy()));
+    this.pools.clear();
+    this.retiring.clear();
     this.pool = null;
   }
 }

@@ -190,9 +190,21 @@ describe('worker lanes that are late or off', () => {
       }
       expect(mt.stats.failures).toBe(0);
       expect(mt.pool.laneFailures).toBe(0);
-      // re-arming reuses returning workers instead of spawning more than the lanes in use
-      expect(mt.pool.threads).toBeLessThanOrEqual(6);
       expect(await mt.unload()).toBe(0);
     });
   }
+
+  it('never grows the pool past the worker lanes, however often lanes go off and come back', async () => {
+    const sys = twoNodeSystem(16);
+    const mt = createMtcopy({ system: sys, threads: 5, mainThreadShare: false, laneIdleMs: 1 });
+    for (let round = 0; round < 30; round++) {
+      const pairs = allocPairs(sys, [3, 0, 5, 2, 0, 1], round);
+      expect(await mt.migrator.offloadCopy(pairs.dst, pairs.src, 6, ctxFor(pairs.bytes))).toBe(0);
+      pairs.dst.forEach((d, i) => expect(folioSum(sys, d)).toBe(pairs.sums[i]));
+      freePairs(sys, pairs);
+      expect(mt.pool.threads).toBeLessThanOrEqual(5);
+      if (round % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    expect(await mt.unload()).toBe(0);
+  });
 });

@@ -187,10 +187,7 @@ export function fitZen3(start: TimingParams, runs: V3Runs, options: FitOptions =
 }
 
 function roundSig(v: number, digits: number): number {
-  if (v === 0) return 0;
-  const e = Math.floor(Math.log10(Math.abs(v))) - digits + 1;
-  const f = 10 ** e;
-  return Math.round(v / f) * f;
+  return Number(v.toPrecision(digits));
 }
 
 /** Options of `calibrateZen3()`. */

@@ -67,8 +67,47 @@ export interface EventLogJson {
   readonly dmaLanes: readonly string[];
   /** Migrator names seen in `migrate_offload_batch`. */
   readonly migrators: readonly string[];
-  /** `[op, a, b, c, count]` per op. */
-  readonly ops: readonly (readonly [number, number, number, number, number])[];
+  /**
+   * `[op, a, b, c, count]` per op; `[0, L, T]` repeats the previous L entries T more times (the
+   * periodic chunks of a long run, e.g. 512 vanilla batches of unmap, flush, move, stay short).
+   */
+  readonly ops: readonly (readonly number[])[];
+}
+
+type Row = [number, number, number, number, number];
+
+const sameRow = (x: Row, y: Row): boolean => x[0] === y[0] && x[1] === y[1] && x[2] === y[2] && x[3] === y[3] && x[4] === y[4];
+
+/** Greedy periodic compression of rows (blocks of up to 8 rows repeated at least twice). */
+function compressRows(rows: Row[]): number[][] {
+  const out: number[][] = [];
+  let i = 0;
+  while (i < rows.length) {
+    let bestL = 0;
+    let bestT = 0;
+    for (let L = 1; L <= 8 && i + 2 * L <= rows.length; L++) {
+      let t = 0;
+      while (i + (t + 2) * L <= rows.length) {
+        let eq = true;
+        for (let j = 0; j < L && eq; j++) eq = sameRow(rows[i + j]!, rows[i + (t + 1) * L + j]!);
+        if (!eq) break;
+        t++;
+      }
+      if (t > 0 && t * L > bestT * bestL) {
+        bestL = L;
+        bestT = t;
+      }
+    }
+    if (bestL === 0) {
+      out.push(rows[i]!);
+      i++;
+      continue;
+    }
+    for (let j = 0; j < bestL; j++) out.push(rows[i + j]!);
+    out.push([0, bestL, bestT]);
+    i += bestL * (bestT + 1);
+  }
+  return out;
 }
 
 /** A run-length encoded op log. */
@@ -200,9 +239,9 @@ export class EventLog {
 
   /** The JSON form (for recorded calibration cells). */
   toJSON(): EventLogJson {
-    const ops: [number, number, number, number, number][] = [];
-    for (let i = 0; i < this.len; i++) ops.push([this.opArr[i]!, this.aArr[i]!, this.bArr[i]!, this.cArr[i]!, this.nArr[i]!]);
-    return { format: 'pagemig-event-log', version: 1, dmaLanes: [...this.dmaLanes], migrators: [...this.migrators], ops };
+    const rows: Row[] = [];
+    for (let i = 0; i < this.len; i++) rows.push([this.opArr[i]!, this.aArr[i]!, this.bArr[i]!, this.cArr[i]!, this.nArr[i]!]);
+    return { format: 'pagemig-event-log', version: 1, dmaLanes: [...this.dmaLanes], migrators: [...this.migrators], ops: compressRows(rows) };
   }
 
   /** Rebuilds a log from its JSON form; throws EINVAL naming what is wrong. */
@@ -214,13 +253,20 @@ export class EventLog {
     const log = new EventLog();
     for (const name of j.dmaLanes ?? []) log.dmaLane(String(name));
     for (const name of j.migrators ?? []) log.migrator(String(name));
+    const rows: number[][] = [];
     j.ops.forEach((row, i) => {
-      const ok = Array.isArray(row) && row.length === 5 && row.every((v) => typeof v === 'number' && Number.isFinite(v));
-      if (!ok || OP_NAMES[row[0]] === undefined || row[4] < 1) {
-        throw new KernelError('EINVAL', `event log op ${i} ${JSON.stringify(row)} is not accepted: give [op 1..14, a, b, c, count >= 1]`);
+      const nums = Array.isArray(row) && row.every((v) => typeof v === 'number' && Number.isFinite(v));
+      if (nums && row.length === 3 && row[0] === 0 && Number.isInteger(row[1]) && row[1]! >= 1 && row[1]! <= rows.length && Number.isInteger(row[2]) && row[2]! >= 1) {
+        const block = rows.slice(rows.length - row[1]!);
+        for (let t = 0; t < row[2]!; t++) rows.push(...block);
+        return;
       }
-      log.push(row[0], row[1], row[2], row[3], row[4]);
+      if (!nums || row.length !== 5 || OP_NAMES[row[0]!] === undefined || row[4]! < 1) {
+        throw new KernelError('EINVAL', `event log op ${i} ${JSON.stringify(row)} is not accepted: give [op 1..14, a, b, c, count >= 1] or [0, block length, repeats]`);
+      }
+      rows.push(row);
     });
+    for (const r of rows) log.push(r[0]!, r[1]!, r[2]!, r[3]!, r[4]!);
     return log;
   }
 

@@ -53,6 +53,8 @@ export interface MovePagesRun {
   violations: string[];
   /** True when the bytes were checked and matched (data nodes only). */
   dataChecked: boolean;
+  /** Wall-clock time of each call (ns): measured for the host self-calibration only, never used by the model. */
+  wallNs: number[];
 }
 
 function checkOptions(o: MovePagesRunOptions): void {
@@ -123,10 +125,14 @@ export async function recordMovePagesRun(options: MovePagesRunOptions): Promise<
   const status = new Int32Array(count);
   const recorder = new TimelineRecorder(sys.trace);
   const rcs: number[] = [];
+  const wallNs: number[] = [];
   let node = 0;
   for (let c = 0; c < calls; c++) {
     node = 1 - node;
-    rcs.push(await movePages(eng, task, 0, pages, new Array<number>(count).fill(node), status, MPOL_MF_MOVE));
+    const nodes = new Array<number>(count).fill(node);
+    const t0 = process.hrtime.bigint();
+    rcs.push(await movePages(eng, task, 0, pages, nodes, status, MPOL_MF_MOVE));
+    wallNs.push(Number(process.hrtime.bigint() - t0));
   }
   recorder.stop();
   let misplaced = 0;
@@ -134,7 +140,7 @@ export async function recordMovePagesRun(options: MovePagesRunOptions): Promise<
   const dataChecked = !dataless && check(sys.phys, task, addr, total);
   const violations = checkInvariants(sys);
   await cleanup();
-  return { log: recorder.log, rcs, misplaced, violations, dataChecked };
+  return { log: recorder.log, rcs, misplaced, violations, dataChecked, wallNs };
 }
 
 type Phys = ReturnType<typeof createSystem>['phys'];

@@ -49,10 +49,11 @@ describe('shipped scenarios', () => {
     const { result } = await runScenario(loadScenario(join(SCENARIOS_DIR, 'compaction-cluster-max.yaml')));
     expectVerified(result);
     const [small, large] = result.steps;
-    expect(small!.detail).toMatch(/^complete: 64 migrate_pages calls, 2048 isolated, 2048 migrated, 0 failed/);
-    expect(large!.detail).toMatch(/^complete: 4 migrate_pages calls, 2048 isolated, 2048 migrated, 0 failed/);
-    expect(result.vmstat.compact_isolated).toBe(2 * 4096);
-    expect(result.provenance).toEqual([{ migrator: 'cpu', outcome: 'key_off', batches: 68, folios: 4096, bytes: 4096 * 4096 }]);
+    expect(small!.detail).toMatch(/^complete: 32 migrate_pages calls, 1024 isolated, 1024 migrated, 0 failed/);
+    expect(large!.detail).toMatch(/^complete: 2 migrate_pages calls, 1024 isolated, 1024 migrated, 0 failed/);
+    expect(result.moved.pages).toBe(2048);
+    // one batch per migrate_pages call: the batch limit (512) never splits a cluster
+    expect(result.provenance).toEqual([{ migrator: 'cpu', outcome: 'key_off', batches: 34, folios: 2048, bytes: 2048 * 4096 }]);
   });
 
   it('tiering: demotion to CXL and promotion to DRAM go through dcbm and verify', async () => {
@@ -69,14 +70,14 @@ describe('shipped scenarios', () => {
     const trace = JSON.parse(JSON.stringify(chromeTrace(timeline!))) as { traceEvents: { ph: string; pid: number; name: string; args?: { name?: string } }[] };
     expectValidTrace(trace);
     const lanes = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
-    expect(lanes).toEqual(expect.arrayContaining(['ptdma0chan0', 'ptdma0chan1', 'lookup', 'update', 'steps']));
+    expect(lanes).toEqual(expect.arrayContaining(['dma0chan0', 'dma0chan1', 'lookup', 'update', 'steps', 'migrate_pages', 'batch_copy']));
   });
 });
 
 describe('pagemig run (CLI)', () => {
   function scenarioFile(name: string, data: unknown): string {
     const file = join(tmp, name);
-    writeFileSync(file, stringify(data));
+    writeFileSync(file, name.endsWith('.json') ? JSON.stringify(data) : stringify(data));
     return file;
   }
 
@@ -130,18 +131,32 @@ describe('pagemig run (CLI)', () => {
     expect(err).toBe('pagemig: sysfs[0]: echo 1 > /sys/module/nothing/param: No such file or directory\n');
   });
 
-  it('a timing preset without a timing model installed is a runtime error', async () => {
-    const { code, err } = await runCli(['run', scenarioFile('small2.yaml', smallScenario()), '--model', 'zen3-ptdma']);
-    expect(code).toBe(1);
-    expect(err).toBe('pagemig: timing preset "zen3-ptdma": no timing presets are installed yet\n');
+  it('--model: modelled throughput and a virtual-time trace; an unknown preset is a runtime error', async () => {
+    const file = scenarioFile('small2.yaml', smallScenario());
+    const traceFile = join(tmp, 'modelled-trace.json');
+    const { code, out } = await runCli(['run', file, '--model', 'zen3-ptdma', '--json', '--trace', traceFile]);
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as RunResult;
+    expect(result.throughput.modelled).toMatchObject({ preset: 'zen3-ptdma' });
+    expect(result.throughput.modelled!.totalNs).toBeGreaterThan(0);
+    const trace = JSON.parse(readFileSync(traceFile, 'utf8'));
+    expectValidTrace(trace);
+    expect(trace.otherData).toMatchObject({ clock: 'virtual', preset: 'zen3-ptdma' });
+    const bad = await runCli(['run', file, '--model', 'pentium']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('pagemig: timing preset "pentium" is not known: give one of zen3-ptdma, ae4dma, sdxi\n');
+    const none = await runScenario(parseScenario(smallScenario()), { preset: 'zen3-ptdma', timing: null }).catch((e: Error) => e.message);
+    expect(none).toBe('timing preset "zen3-ptdma": no timing presets are installed yet');
   });
 
   it('fault injection: failed page allocations leave pages behind but lose no data', async () => {
     const data = parseScenario({ ...smallScenario(), faults: { failPageAlloc: { probability: 100, interval: 3, times: 20 } } });
     const { result } = await runScenario(data);
+    expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.vmstat.pgalloc_fail).toBeGreaterThan(0);
     expect(result.moved.pages).toBeLessThan(512);
+    expect(result.steps[0]!.detail).toMatch(/calls failed with -ENOMEM/);
   });
 
   it('--help and a missing argument', async () => {
@@ -150,6 +165,5 @@ describe('pagemig run (CLI)', () => {
     expect(help.out).toContain('Usage: pagemig run [options] <scenario>');
     const missing = await runCli(['run']);
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/missing required argument 'scenario'/);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Where a timing model plugs in: given a preset name, it records a run's tracepoints from the
- * system's registry and turns them into virtual time (a timeline of lanes and a total). Until a
- * provider is installed (`@pagemig/timing`), asking for a preset is a runtime error naming what
- * is missing, and runs report measured time only.
+ * system's registry and turns them into virtual time (a timeline of lanes and a total). The
+ * build's provider is `@pagemig/timing` (timing-provider.ts); a caller may pass another, or
+ * null, in which case asking for a preset is a runtime error and runs report measured time only.
  */
 import type { TraceRegistry } from '@pagemig/kernel';
 import { runtimeError } from '../cli-error';
+import { costModelTimingProvider } from './timing-provider';
 import type { Timeline } from './timeline';
 
 /** A modelled run. */
@@ -31,7 +32,7 @@ export interface TimingProvider {
 
 /** The timing provider of this build, or null when none is installed. */
 export function defaultTimingProvider(): TimingProvider | null {
-  return null;
+  return costModelTimingProvider();
 }
 
 /** Starts a session for `preset`, or fails with a one-line reason. */

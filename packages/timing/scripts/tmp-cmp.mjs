@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { getPreset, withParams, predictMovePages, EventLog, CostModel, presetParams } from '../dist/index.js';
+const fitted = JSON.parse(readFileSync('/tmp/fit-params.json', 'utf8'));
+const preset = withParams(getPreset('zen3-ptdma'), fitted, 'fit');
+const runs = JSON.parse(readFileSync('calibration/v3-runs.json', 'utf8'));
+const p = await predictMovePages({ preset, path: 'dcbm', lanes: 1, folioSize: 4096, count: 262144 });
+console.log(p.log.dump());
+console.log(EventLog.fromJSON(runs['dcbm1/4Kx262144']).dump());
+const t = new CostModel(presetParams(preset)).run(EventLog.fromJSON(runs['dcbm1/4Kx262144']));
+console.log(t.calls[0].bytes / (t.calls[0].endNs - t.calls[0].startNs), p.report.calls[0].throughputGBps, t.cpuByKind, p.timing.cpuByKind);
