@@ -3,7 +3,7 @@ import { MR_SYSCALL } from '@pagemig/folio';
 import { Prng } from '@pagemig/kernel';
 import { createMtcopy } from '@pagemig/mtcopy';
 const sys = createSystem({ nodes: [{ size: 64 << 20 }, { size: 64 << 20 }], sectionSize: 16 << 20 });
-const mt = createMtcopy({ system: sys, threads: 4, laneIdleMs: 1, workStealing: process.argv[2] !== 'nosteal' });
+const mt = createMtcopy({ system: sys, threads: 4, laneIdleMs: 1, workStealing: process.argv[2] !== 'nosteal', handoff: process.argv[3] ?? 'doorbell' });
 const prng = new Prng(7);
 let last = 0;
 for (let round = 0; round < 40; round++) {

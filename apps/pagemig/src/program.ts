@@ -32,7 +32,9 @@ export function buildProgram(): Command {
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: readonly string[], io: { err: (line: string) => void } = { err: (l) => process.stderr.write(`${l}\n`) }): Promise<number> {
   const program = buildProgram();
-  program.configureOutput({ writeErr: (s) => io.err(s.trimEnd()) });
+  const output = { writeErr: (s: string) => io.err(s.trimEnd()) };
+  program.configureOutput(output);
+  for (const cmd of program.commands) cmd.configureOutput(output);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

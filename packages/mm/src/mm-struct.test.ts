@@ -127,6 +127,21 @@ describe('mmap, munmap, mprotect, fork and exit', () => {
     expectClean(sys);
   });
 
+  it('MADV_DONTNEED on part of a VMA zaps those pages and keeps one VMA (madvise_dontneed_free)', async () => {
+    const sys = twoNodes();
+    const task = sys.createTask();
+    const addr = task.mm.mmap(0, 8 * PAGE_SIZE, RW, ANON);
+    await poke(task, addr, pattern(16, 8 * PAGE_SIZE));
+    expect(task.mm.madvise(addr + 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED)).toBe(0);
+    expect(task.mm.vmas.length).toBe(1);
+    const after = await peek(task, addr, 8 * PAGE_SIZE);
+    const expected = pattern(16, 8 * PAGE_SIZE);
+    expected.fill(0, 2 * PAGE_SIZE, 3 * PAGE_SIZE);
+    expect(after).toEqual(expected);
+    expect(task.mm.madvise(addr, 16 * PAGE_SIZE, MADV_DONTNEED)).toBe(-12);
+    expectClean(sys);
+  });
+
   it('hands the mm to another thread when its owner exits, so populate still works', async () => {
     const sys = twoNodes();
     const leader = sys.createTask();

@@ -370,15 +370,24 @@ export class MmStruct {
     if (![MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTNEED].includes(advice)) return -EINVAL;
     if (length === 0) return 0;
     const end = addr + Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+    if (advice === MADV_DONTNEED) {
+      // madvise_dontneed_free() only zaps: the VMAs are neither changed nor split
+      const vmas = this.vmasIn(addr, end);
+      let at = addr;
+      for (const vma of vmas) {
+        if (vma.start > at) return -ENOMEM;
+        at = vma.end;
+      }
+      if (at < end) return -ENOMEM;
+      if (vmas.some((vma) => (vma.flags & (VM_LOCKED | VM_HUGETLB)) !== 0)) return -EINVAL;
+      for (const vma of vmas) this.zapRange(vma, Math.max(addr, vma.start), Math.min(end, vma.end));
+      return 0;
+    }
     const vmas = this.vmasCovering(addr, end, false);
     if (vmas === null) return -ENOMEM;
     for (const vma of vmas) {
       if (advice === MADV_HUGEPAGE) vma.flags = (vma.flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE;
-      else if (advice === MADV_NOHUGEPAGE) vma.flags = (vma.flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE;
-      else {
-        if ((vma.flags & (VM_LOCKED | VM_HUGETLB)) !== 0) return -EINVAL;
-        this.zapRange(vma, vma.start, vma.end);
-      }
+      else vma.flags = (vma.flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE;
     }
     return 0;
   }

@@ -326,7 +326,10 @@ export class CopyLanes {
     if (this.options.handoff === 'piscina') {
       const runs = this.runs;
       this.runs = [];
+      let timer: ReturnType<typeof setInterval> | null = null;
+      if (process.env.MTCOPY_DEBUG) timer = setInterval(() => console.log('DEBUG piscina wait', { runs: runs.length, size: this.poolSize, threads: this.pool?.threads.length, queue: this.pool?.queueSize, util: this.pool?.utilization, pools: [...this.pools.keys()] }), 2000);
       await Promise.all(runs);
+      if (timer !== null) clearInterval(timer);
     } else {
       const i32 = this.i32;
       if (takeBack && this.steal) {

@@ -215,7 +215,9 @@ export async function calibrateZen3(options: CalibrateZen3Options): Promise<Zen3
   const free = new Set(options.free ?? ZEN3_FREE_PARAMS);
   const fitted = { ...options.start.params };
   for (const name of free) {
-    fitted[name] = { value: params[name], unit: PARAM_SPECS[name].unit, source: `fit: V3 calibration set (${report.cells.length} cells, mean |rel err|)` };
+    const prev = options.start.params[name].source;
+    const from = prev.includes('starting point: ') ? prev.slice(prev.indexOf('starting point: ')) : `starting point: ${prev}`;
+    fitted[name] = { value: params[name], unit: PARAM_SPECS[name].unit, source: `fit: V3 calibration set (${report.cells.length} cells, mean |rel err|); ${from}` };
   }
   const preset: Preset = {
     ...options.start,

@@ -88,6 +88,12 @@ async function runRow(world: ReturnType<typeof createBenchWorld>, path: CopyPath
   let problem: string | undefined;
   let nsTotal = 0;
   try {
+    // one untimed move first: JIT warm-up, worker start-up and first-touch costs stay out of the numbers
+    const warm = await moveRegion(world);
+    if (!warm.verified) {
+      verified = false;
+      problem = warm.problem ?? undefined;
+    }
     for (let r = 0; r < options.repeat; r++) {
       progress.step(`${formatSize(world.folioSize)} ${path.path}${path.path === 'mtcopy' || path.path === 'dcbm' ? ` x${path.workers}` : ''}`);
       const sample = await moveRegion(world);

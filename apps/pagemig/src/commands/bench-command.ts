@@ -33,7 +33,7 @@ export function benchCommand(): Command {
     .action(async (raw) => {
       const options = parseBenchOptions({ ...raw, progress: raw.progress && raw.json !== true && raw.csv !== true });
       if (options.model !== undefined) throw runtimeError(`--model ${options.model}: no timing presets are installed yet`);
-      const result = await runBench(options, createProgress(options.progress), benchMigrators());
+      const result = await runBench(options, createProgress(options.progress), benchMigrators(Math.max(...options.channels), options.seed));
       if (options.json) process.stdout.write(benchJson(result));
       else if (options.csv) process.stdout.write(benchCsv(result));
       else process.stdout.write(`${benchTable(result)}\n`);

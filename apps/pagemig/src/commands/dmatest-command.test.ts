@@ -23,11 +23,16 @@ describe('pagemig dmatest', () => {
   });
 
   it('module parameters: threads per channel, max channels, fixed length, noverify, polled', async () => {
-    const r = await runCli(['dmatest', ...LONG, '--iterations', '10', '--channels', '3', '--max-channels', '1', '--threads-per-chan', '2', '--transfer-size', '4096', '--polled', '--test-buf-size', '8192']);
+    const r = await runCli(['dmatest', ...LONG, '--iterations', '10', '--channels', '3', '--max-channels', '1', '--threads-per-chan', '2', '--transfer-size', '4096', '--test-buf-size', '8192']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('Started 2 threads using dma0chan0');
     expect(r.out).not.toContain('dma0chan1');
     expect(r.out.match(/summary 10 tests, 0 failures/g)).toHaveLength(2);
+    // polled: wait synchronously, then terminate the channel (one thread per channel, since a
+    // terminate aborts a sibling thread's transfer, as in the kernel module)
+    const polled = await runCli(['dmatest', ...LONG, '--iterations', '10', '--channels', '2', '--polled']);
+    expect(polled.code).toBe(0);
+    expect(polled.out.match(/summary 10 tests, 0 failures/g)).toHaveLength(2);
     const nv = await runCli(['dmatest', ...LONG, '--iterations', '5', '--channels', '1', '--noverify', '--norandom', '--verbose']);
     expect(nv.code).toBe(0);
     expect(nv.out).toContain("dma0chan0-copy0: result #1: 'test passed' with src_off=0x0 dst_off=0x0 len=0x4000 (0)");

@@ -72,14 +72,14 @@ export function defaultMigratorProviders(): MigratorProviders {
   return { mtcopy: mtcopyProvider, dcbm: dcbmProvider };
 }
 
-/** The DMA device a dcbm scenario copies with (PTDMA-like: private memcpy channels). */
-export function createScenarioDmaDevice(sys: System, dma: DmaEngine, scenario: Scenario): SoftwareDmaDevice {
+/** The DMA device dcbm copies with (PTDMA-like: private memcpy channels, one worker each). */
+export function createPtdmaLikeDevice(sys: System, dma: DmaEngine, channels: number, seed: number): SoftwareDmaDevice {
   return createSoftwareDmaDevice(dma, {
     phys: sys.phys,
     name: 'ptdma',
-    channels: scenario.migrator.channels,
+    channels,
     caps: [DMA_MEMCPY, DMA_INTERRUPT, DMA_PRIVATE],
-    seed: scenario.seed,
+    seed,
   });
 }
 

@@ -12,7 +12,7 @@ import { createMigrateOffload, type MigrateOffload } from '@pagemig/offload';
 import { DmaEngine, type SoftwareDmaDevice } from '@pagemig/dmaengine';
 import { runtimeError, usageError } from '../cli-error';
 import { mapRegion, type ScenarioRegion } from './scenario-regions';
-import { createScenarioDmaDevice, defaultMigratorProviders, setUpMigrator, type LoadedMigrator, type MigratorProviders } from './scenario-migrators';
+import { createPtdmaLikeDevice, defaultMigratorProviders, setUpMigrator, type LoadedMigrator, type MigratorProviders } from './scenario-migrators';
 import type { Scenario } from './scenario-schema';
 import { createWorkloadThread, type WorkloadThread } from './scenario-workload';
 
@@ -77,7 +77,7 @@ export async function buildWorld(scenario: Scenario, options: BuildWorldOptions 
   });
   const offload = createMigrateOffload(engine);
   const dma = new DmaEngine({ sysfs: sys.sysfs, trace: sys.trace });
-  const dmaDevice = scenario.migrator.kind === 'dcbm' ? createScenarioDmaDevice(sys, dma, scenario) : null;
+  const dmaDevice = scenario.migrator.kind === 'dcbm' ? createPtdmaLikeDevice(sys, dma, scenario.migrator.channels, scenario.seed) : null;
   const tasks = new Map<string, Task>();
   const regions = new Map<string, ScenarioRegion>();
   const threads: WorkloadThread[] = [];
