@@ -93,7 +93,7 @@ describe('injected descriptor faults', () => {
   });
 
   it('a never-completing descriptor times out; the channel is terminated and released; the next batch works', async () => {
-    const fx = await fixture({}, { timeout_ms: '1000' });
+    const fx = await fixture({}, { timeout_ms: '2000' });
     await fx.dev.startWorkers(); // so the short timeout measures the copy, not thread start-up
     injectNext(fx, 1, 2, { kind: 'never-complete' });
     const { fallbackCopies } = await migrate16(fx, 7);

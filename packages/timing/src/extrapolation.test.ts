@@ -60,3 +60,20 @@ describe('virtual time is deterministic', () => {
     expect(a.timing.lanes.filter((l) => l.kind === 'thread').length).toBe(16);
   }, 60_000);
 });
+
+describe('worker completion order does not matter', () => {
+  it('dcbm over the worker-thread software device times exactly like the modelled device', async () => {
+    const { recordMovePagesRun } = await import('./move-pages-run');
+    const { CostModel } = await import('./cost-model');
+    const { presetParams } = await import('./preset');
+    const model = new CostModel(presetParams(preset));
+    const opts = { folioSize: 64 << 10, count: 96, path: 'dcbm' as const, lanes: 3, dataless: false };
+    const sw = await recordMovePagesRun({ ...opts, dmaDevice: 'software' });
+    const md = await recordMovePagesRun(opts);
+    expect(sw.dataChecked).toBe(true);
+    expect(md.dataChecked).toBe(true);
+    const strip = (dump: string) => dump.split('\n').filter((l) => !l.startsWith('dma_complete')).join('\n');
+    expect(strip(sw.log.dump())).toBe(strip(md.log.dump()));
+    expect(model.run(sw.log)).toEqual(model.run(md.log));
+  }, 60_000);
+});

@@ -12,10 +12,10 @@ import { HPAGE_PMD_SIZE, PAGE_SIZE, formatSize } from '@pagemig/folio';
 import { MAP_ANONYMOUS, MAP_PRIVATE, MPOL_MF_MOVE, PROT_READ, PROT_WRITE, checkInvariants, createSystem, translate } from '@pagemig/mm';
 import { NR_MAX_BATCHED_MIGRATION, NR_MAX_BATCHED_MIGRATION_PUD, createMigrateEngine, movePages } from '@pagemig/migrate';
 import { createMigrateOffload } from '@pagemig/offload';
-import { DmaEngine } from '@pagemig/dmaengine';
+import { DMA_INTERRUPT, DMA_MEMCPY, DMA_PRIVATE, DmaEngine, createSoftwareDmaDevice } from '@pagemig/dmaengine';
 import { createDcbm } from '@pagemig/dcbm';
 import type { EventLog } from './event-log';
-import { createModelledDmaDevice } from './modelled-dma-device';
+import { createModelledDmaDevice, type ModelledDmaDevice } from './modelled-dma-device';
 import { createModelledMtcopy } from './modelled-mtcopy';
 import type { Preset } from './preset';
 import { TimelineRecorder } from './timeline-recorder';
@@ -41,6 +41,11 @@ export interface MovePagesRunOptions {
   batchLimit?: number;
   /** Preset giving the DMA device shape (default PTDMA-like). */
   preset?: Preset;
+  /**
+   * The DMA device under dcbm: `modelled` (default, no workers) or `software` (the worker-thread
+   * device of `@pagemig/dmaengine`; completions arrive in wall-clock order, which the model ignores).
+   */
+  dmaDevice?: 'modelled' | 'software';
 }
 
 /** What a recorded run returns. */
@@ -95,13 +100,16 @@ export async function recordMovePagesRun(options: MovePagesRunOptions): Promise<
     const offload = createMigrateOffload(eng);
     if (path === 'dcbm') {
       const dma = new DmaEngine({ sysfs: sys.sysfs, trace: sys.trace });
-      const dev = createModelledDmaDevice(dma, { phys: sys.phys, channels: lanes, ...(options.preset === undefined ? {} : { preset: options.preset }) });
+      const dev =
+        options.dmaDevice === 'software'
+          ? softwareDevice(dma, sys.phys, lanes)
+          : modelledDevice(createModelledDmaDevice(dma, { phys: sys.phys, channels: lanes, ...(options.preset === undefined ? {} : { preset: options.preset }) }));
       const dcbm = createDcbm({ system: sys, offload, dma, nrDmaChan: Math.min(lanes, 16) });
       const rc = await dcbm.setOffloading(true);
       if (rc !== 0) throw new KernelError('EIO', `dcbm offloading could not be enabled: ${rc}`);
       cleanup = async () => {
         await dcbm.unload();
-        dev.unregister();
+        await dev.shutdown();
       };
     } else {
       const mt = createModelledMtcopy({ system: sys, threads: lanes });
@@ -144,6 +152,16 @@ export async function recordMovePagesRun(options: MovePagesRunOptions): Promise<
 }
 
 type Phys = ReturnType<typeof createSystem>['phys'];
+
+function modelledDevice(dev: ModelledDmaDevice): { shutdown(): Promise<unknown> } {
+  return { shutdown: () => Promise.resolve(dev.unregister()) };
+}
+
+/** Worker-thread software DMA devices, PTDMA-shaped (one channel per device, so names match the modelled ones). */
+function softwareDevice(dma: DmaEngine, phys: Phys, channels: number): { shutdown(): Promise<unknown> } {
+  const devs = Array.from({ length: channels }, () => createSoftwareDmaDevice(dma, { phys, channels: 1, caps: [DMA_MEMCPY, DMA_INTERRUPT, DMA_PRIVATE] }));
+  return { shutdown: () => Promise.all(devs.map((d) => d.shutdown())) };
+}
 type TaskT = ReturnType<ReturnType<typeof createSystem>['createTask']>;
 
 function patternWord(page: number): number {

@@ -20,6 +20,10 @@ export interface Prediction {
   log: EventLog;
   timing: RunTiming;
   report: RunReport;
+  /** The functional run moved every folio to the target, kept the invariants and (with data) the bytes. */
+  verified: boolean;
+  /** Why it did not verify, when it did not. */
+  problem: string | null;
 }
 
 /** Runs, records and times one `move_pages()` benchmark configuration. */
@@ -27,5 +31,10 @@ export async function predictMovePages(options: PredictOptions): Promise<Predict
   const run = await recordMovePagesRun(options);
   const params = presetParams(options.preset);
   const timing = new CostModel(params).run(run.log);
-  return { log: run.log, timing, report: runReport(timing, params) };
+  let problem: string | null = null;
+  if (run.rcs.some((rc) => rc !== 0)) problem = `move_pages returned ${run.rcs.find((rc) => rc !== 0)}`;
+  else if (run.misplaced > 0) problem = `${run.misplaced} folios did not reach the target node`;
+  else if (run.violations.length > 0) problem = `invariant violated: ${run.violations[0]}`;
+  else if (options.dataless === false && !run.dataChecked) problem = 'the moved bytes differ from the original';
+  return { log: run.log, timing, report: runReport(timing, params), verified: problem === null, problem };
 }

@@ -42,7 +42,7 @@ const intList = (name: string, min: number, max: number) =>
 /** The raw option strings as commander hands them over. */
 export const benchOptionsSchema = z
   .object({
-    total: z.string().default('256M'),
+    total: z.string().optional(),
     sizes: sizeList('--sizes').default(['4K', '16K', '64K', '256K', '1M', '2M'].map(parseSize)),
     paths: z.string().default(BENCH_PATHS.join(',')),
     threads: intList('--threads', 1, 64).default([1, 2]),
@@ -59,14 +59,15 @@ export const benchOptionsSchema = z
   })
   .transform((o, ctx) => {
     let total: number;
+    const totalText = o.total ?? (o.model === undefined ? '256M' : '1G');
     try {
-      total = parseSize(o.total);
+      total = parseSize(totalText);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `--total: ${(error as Error).message}` });
       return z.NEVER;
     }
     if (total % HPAGE_PMD_SIZE !== 0 || total < HPAGE_PMD_SIZE || total > 4 * 2 ** 30) {
-      ctx.addIssue({ code: 'custom', message: `--total ${o.total} is not accepted: give a multiple of 2M from 2M to 4G` });
+      ctx.addIssue({ code: 'custom', message: `--total ${totalText} is not accepted: give a multiple of 2M from 2M to 4G` });
       return z.NEVER;
     }
     const orders = BENCH_FOLIO_ORDERS.map((order) => PAGE_SIZE * 2 ** order);

@@ -28,13 +28,46 @@ export function benchTable(result: BenchResult): string {
       row.verified ? 'yes' : `NO: ${row.problem ?? ''}`,
     ]);
   }
-  const host = result.host;
   const header =
-    `host: ${host.cpus} CPUs, Node.js ${host.node}; raw single-thread copy ${host.copyGBps.toFixed(2)} GB/s ` +
-    `(TypedArray.set between the two nodes' memory, measured in this run)\n` +
+    `${benchHostLine(result)}\n` +
     `moved ${formatSize(result.options.total)} per row, median of ${result.options.repeat}, ` +
-    `NR_MAX_BATCHED_MIGRATION ${result.options.batchLimit}`;
+    `NR_MAX_BATCHED_MIGRATION ${result.options.batchLimit} (legacy: 512, the vanilla kernel)`;
   return `${header}\n${table.toString()}`;
+}
+
+/** The host line: CPUs, Node.js and the raw single-thread copy bandwidth measured in the run. */
+export function benchHostLine(result: BenchResult): string {
+  const host = result.host;
+  return (
+    `host: ${host.cpus} CPUs, Node.js ${host.node}; raw single-thread copy ${host.copyGBps.toFixed(2)} GB/s ` +
+    `(TypedArray.set between the two nodes' memory, measured in this run)`
+  );
+}
+
+/**
+ * The cover letter's shape: one line per path and worker count, one column per folio size,
+ * GB/s in each cell (how the series' tables read).
+ */
+export function benchMatrix(result: BenchResult): string {
+  const sizes = result.options.sizes;
+  const table = new Table({
+    head: ['path', ...sizes.map(formatSize)],
+    colAligns: ['left', ...sizes.map(() => 'right' as const)],
+    style: { head: [], border: [] },
+  });
+  const keys = [...new Set(result.rows.map((r) => `${r.path}|${r.workers}`))];
+  for (const key of keys) {
+    const [path, workers] = key.split('|') as [string, string];
+    const label = path === 'legacy' ? 'baseline (legacy)' : path === 'batch' ? 'batch (CPU)' : `${path} ${workers} ${path === 'dcbm' ? 'ch' : 'thr'}`;
+    table.push([
+      label,
+      ...sizes.map((size) => {
+        const row = result.rows.find((r) => `${r.path}|${r.workers}` === key && r.folioSize === size);
+        return row === undefined ? '-' : `${row.GBps.toFixed(2)}${row.verified ? '' : ' !'}`;
+      }),
+    ]);
+  }
+  return `GB/s, ${formatSize(result.options.total)} moved with move_pages() per cell, mode ${result.options.mode}\n${table.toString()}`;
 }
 
 /** CSV with one line per row. */

@@ -3,6 +3,7 @@
  * (upstream per-folio copy: no batch path), `batch` (the series' batch path with the CPU
  * `folios_mc_copy`), and the registered migrators `mtcopy` (N threads) and `dcbm` (N channels).
  */
+import { NR_MAX_BATCHED_MIGRATION } from '@pagemig/migrate';
 import type { BenchPath } from './bench-options';
 import type { BenchWorld } from './bench-world';
 
@@ -17,18 +18,24 @@ export interface CopyPath {
   dispose?(): Promise<void>;
 }
 
-/** Upstream behaviour: every folio copied by the CPU inside its move. */
+/**
+ * The vanilla kernel: every folio copied by the CPU inside its move, and the upstream
+ * `NR_MAX_BATCHED_MIGRATION` (512), as the series' baseline rows were measured.
+ */
 function legacyPath(): CopyPath {
-  let saved: BenchWorld['eng']['doBatch'] | null = null;
+  let saved: { doBatch: BenchWorld['eng']['doBatch']; limit: number } | null = null;
   return {
     path: 'legacy',
     workers: 1,
     enter: async (world) => {
-      saved = world.eng.doBatch;
+      saved = { doBatch: world.eng.doBatch, limit: world.eng.nrMaxBatchedMigration };
       world.eng.doBatch = () => false;
+      world.eng.nrMaxBatchedMigration = NR_MAX_BATCHED_MIGRATION;
     },
     leave: async (world) => {
-      if (saved !== null) world.eng.doBatch = saved;
+      if (saved === null) return;
+      world.eng.doBatch = saved.doBatch;
+      world.eng.nrMaxBatchedMigration = saved.limit;
     },
   };
 }

@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
-import { benchCsv, benchJson, benchTable } from '../bench/bench-report';
+import { benchCsv, benchHostLine, benchJson, benchMatrix, benchTable } from '../bench/bench-report';
+import { loadModelPreset, runModelBench } from '../bench/run-model-bench';
 import { parseBenchOptions } from '../bench/bench-options';
 import { createProgress } from '../bench/bench-progress';
 import { runBench } from '../bench/run-bench';
@@ -17,7 +18,7 @@ import { writeBenchReport } from '../report/write-bench-report';
 export function benchCommand(): Command {
   return new Command('bench')
     .description("move a fixed total between two nodes with move_pages semantics along every copy path, verify the data, and report GB/s")
-    .option('--total <size>', 'bytes moved per row (multiple of 2M)', '256M')
+    .option('--total <size>', 'bytes moved per row, a multiple of 2M (default 256M measured, 1G modelled as the series did)')
     .option('--sizes <list>', 'folio sizes', '4K,16K,64K,256K,1M,2M')
     .option('--paths <list>', 'copy paths: legacy,batch,mtcopy,dcbm', 'legacy,batch,mtcopy,dcbm')
     .option('--threads <list>', 'mtcopy thread counts', '1,2')
@@ -32,10 +33,14 @@ export function benchCommand(): Command {
     .option('--no-progress', 'no progress output')
     .action(async (raw) => {
       const options = parseBenchOptions({ ...raw, progress: raw.progress && raw.json !== true && raw.csv !== true });
-      if (options.model !== undefined) throw runtimeError(`--model ${options.model}: no timing presets are installed yet`);
-      const result = await runBench(options, createProgress(options.progress), benchMigrators(Math.max(...options.channels), options.seed));
+      const progress = createProgress(options.progress);
+      const result =
+        options.model === undefined
+          ? await runBench(options, progress, benchMigrators(Math.max(...options.channels), options.seed))
+          : await runModelBench(options, await loadModelPreset(options.model), progress);
       if (options.json) process.stdout.write(benchJson(result));
       else if (options.csv) process.stdout.write(benchCsv(result));
+      else if (options.model !== undefined) process.stdout.write(`${benchHostLine(result)}\n${benchMatrix(result)}\n`);
       else process.stdout.write(`${benchTable(result)}\n`);
       if (options.out !== undefined) {
         mkdirSync(options.out, { recursive: true });
