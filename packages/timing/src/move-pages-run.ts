@@ -9,7 +9,7 @@
  */
 import { KernelError } from '@pagemig/kernel';
 import { HPAGE_PMD_SIZE, PAGE_SIZE, formatSize } from '@pagemig/folio';
-import { MAP_ANONYMOUS, MAP_PRIVATE, MPOL_MF_MOVE, PROT_READ, PROT_WRITE, checkInvariants, createSystem, translate } from '@pagemig/mm';
+import { MAP_ANONYMOUS, MAP_PRIVATE, MPOL_MF_MOVE, PROT_READ, PROT_WRITE, checkInvariants, createSystem, translate, type System } from '@pagemig/mm';
 import { NR_MAX_BATCHED_MIGRATION, NR_MAX_BATCHED_MIGRATION_PUD, createMigrateEngine, movePages } from '@pagemig/migrate';
 import { createMigrateOffload } from '@pagemig/offload';
 import { DMA_INTERRUPT, DMA_MEMCPY, DMA_PRIVATE, DmaEngine, createSoftwareDmaDevice } from '@pagemig/dmaengine';
@@ -46,6 +46,8 @@ export interface MovePagesRunOptions {
    * device of `@pagemig/dmaengine`; completions arrive in wall-clock order, which the model ignores).
    */
   dmaDevice?: 'modelled' | 'software';
+  /** Called with the system once it is set up, right before the first `move_pages()` (attach probes here). */
+  onSystem?: (sys: System) => void;
 }
 
 /** What a recorded run returns. */
@@ -132,6 +134,7 @@ export async function recordMovePagesRun(options: MovePagesRunOptions): Promise<
   for (let i = 0; i < count; i++) pages[i] = addr + i * folioSize;
   const status = new Int32Array(count);
   const recorder = new TimelineRecorder(sys.trace);
+  options.onSystem?.(sys);
   const rcs: number[] = [];
   const wallNs: number[] = [];
   let node = 0;

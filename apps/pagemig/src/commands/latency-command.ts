@@ -10,6 +10,8 @@ import { createProgress } from '../bench/bench-progress';
 import { runtimeError } from '../cli-error';
 import { LATENCY_LIMITS, parseLatencyOptions } from '../latency/latency-options';
 import { latencyCsv, latencyJson, latencyTable } from '../latency/latency-report';
+import { runModelLatency } from '../latency/run-model-latency';
+import { loadModelPreset } from '../bench/run-model-bench';
 import { runLatency } from '../latency/run-latency';
 import { writeLatencyReport } from '../report/write-latency-report';
 
@@ -33,8 +35,11 @@ export function latencyCommand(): Command {
     .option('--no-progress', 'no progress output')
     .action(async (raw) => {
       const options = parseLatencyOptions({ ...raw, progress: raw.progress && raw.json !== true && raw.csv !== true });
-      if (options.model !== undefined) throw runtimeError(`--model ${options.model}: no timing presets are installed yet`);
-      const result = await runLatency(options, createProgress(options.progress), benchMigrators());
+      const progress = createProgress(options.progress);
+      const result =
+        options.model === undefined
+          ? await runLatency(options, progress, benchMigrators(Math.max(...options.channels), options.seed))
+          : await runModelLatency(options, await loadModelPreset(options.model), progress);
       if (result.skipped.length > 0 && (options.json || options.csv)) {
         process.stderr.write(`pagemig latency: not available in this build: ${result.skipped.join(', ')}\n`);
       }
