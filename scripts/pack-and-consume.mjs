@@ -21,7 +21,7 @@ const SMOKE = {
   ],
   '@pagemig/dmaengine': ['m.dmaCapNames(m.dmaCapMask(m.DMA_MEMCPY, m.DMA_PRIVATE))', 'DMA_MEMCPY|DMA_PRIVATE'],
   '@pagemig/dcbm': ['m.MAX_DMA_CHANNELS', 16],
-  '@pagemig/mtcopy': ['m.mtcopySplit(3, 2).length', 2],
+  '@pagemig/mtcopy': ['m.MTCOPY_MAX_THREADS', 64],
   '@pagemig/timing': ['m.getPreset("zen3-ptdma").params.chanGBps.unit', 'GB/s'],
   pagemig: ['m.parseBenchOptions({}).total', 268435456],
   '@pagemig/offload': ['m.offloadRoute(true, m.MIGRATE_OFFLOAD_V5_REASONS, 3, "default")', 'migrator'],

@@ -142,10 +142,13 @@ export class CopyLanes {
         recordTiming: false,
         closeTimeout: 5_000,
       });
-      // a worker dying outside a task must not become an unhandled 'error' event
-      pool.on('error', (error: unknown) => {
+      // an error outside any task (a worker that cannot even start) would leave queued tasks
+      // waiting forever, since piscina stops spawning: drop the pool, which fails its tasks
+      const created = pool;
+      created.on('error', (error: unknown) => {
         this.laneFailures++;
         this.lastFailure = String(error);
+        this.discard(created);
       });
     }
     // most recently used first; keep two pools (current and previous), retire the rest once
@@ -161,6 +164,19 @@ export class CopyLanes {
     this.pool = pool;
     this.poolSize = workers;
     return pool;
+  }
+
+  /** Forgets a broken pool and destroys it: its queued and running tasks fail (never hang). */
+  private discard(pool: Piscina): void {
+    for (const [size, p] of this.pools) if (p === pool) this.pools.delete(size);
+    if (this.pool === pool) {
+      this.pool = null;
+      this.poolSize = 0;
+    }
+    if (!this.retiring.has(pool)) {
+      this.retiring.add(pool);
+      void pool.destroy().finally(() => this.retiring.delete(pool));
+    }
   }
 
   /** Workers currently alive in the pool. */
@@ -266,8 +282,10 @@ export class CopyLanes {
         return Promise.resolve(0);
       }
       Atomics.store(this.i32, st, LANE_WORK);
-      lane.taskPool = this.pool;
-      return this.pool!.run(task, { transferList: [port2] }) as Promise<number>;
+      const pool = this.pool;
+      lane.taskPool = pool;
+      if (pool === null) return Promise.reject(new Error('mtcopy: the worker pool was discarded'));
+      return pool.run(task, { transferList: [port2] }) as Promise<number>;
     };
     const previous = lane.task;
     lane.deferred = previous !== null;
@@ -309,7 +327,7 @@ export class CopyLanes {
     const task: RunTask = { op: 'run', lane: w, control: this.control, desc: this.desc, share: this.share! };
     this.arms++;
     this.runs.push(
-      (this.pool!.run(task) as Promise<number>).catch((error: unknown) => {
+      (this.pool === null ? Promise.reject(new Error('mtcopy: the worker pool was discarded')) : (this.pool.run(task) as Promise<number>)).catch((error: unknown) => {
         this.laneFailures++;
         this.lastFailure = String(error);
         this.failed = true;
