@@ -101,12 +101,16 @@ export class BuddyZone {
   free(pfn: number, order: number): void {
     const flags = this.memmap.flags;
     const nr = 2 ** order;
-    for (let i = 0; i < nr; i++) flags[pfn + i] = (flags[pfn + i]! & (PGF_hwpoison | PGF_needs_zero)) | PGF_needs_zero;
+    // one pass: every frame becomes "used before" (zero it on reuse), and poison is found
+    let poisoned = 0;
     for (let i = 0; i < nr; i++) {
-      if ((flags[pfn + i]! & PGF_hwpoison) !== 0) {
-        this.quarantine(pfn, order);
-        return;
-      }
+      const f = flags[pfn + i]! & PGF_hwpoison;
+      poisoned |= f;
+      flags[pfn + i] = f | PGF_needs_zero;
+    }
+    if (poisoned !== 0) {
+      this.quarantine(pfn, order);
+      return;
     }
     while (order < MAX_PAGE_ORDER) {
       const buddy = this.startPfn + ((pfn - this.startPfn) ^ (2 ** order));

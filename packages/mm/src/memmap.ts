@@ -230,7 +230,20 @@ export class Memmap {
     this.refcount[head + 1] = 0;
   }
 
-  /** Clears the compound state of a folio's frames (used by free and split). */
+  /**
+   * Clears the folio-wide state of a large folio without touching its tails (the free path:
+   * the buddy allocator rewrites every frame's flags, and a free frame's compound-head link is
+   * never read because its `PG_tail` is gone).
+   */
+  clearCompoundHead(head: number): void {
+    this.flags[head]! &= ~PGF_head;
+    this.index[head + 1] = 0;
+    this.private[head + 1] = 0;
+    this.mapping[head + 1] = 0;
+    this.refcount[head + 1] = 0;
+  }
+
+  /** Clears the compound state of a folio's frames (used by split). */
   clearCompound(head: number, order: number): void {
     if (order === 0) return;
     const nr = 2 ** order;

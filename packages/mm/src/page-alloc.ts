@@ -40,6 +40,8 @@ export class PageAlloc {
   readonly zones: readonly BuddyZone[];
   /** zonelists[nid] = nodes in fallback order from nid (nearest first, `build_zonelists()`). */
   readonly zonelists: readonly (readonly number[])[];
+  /** thisNode[nid] = [nid]: the `__GFP_THISNODE` list, built once instead of per allocation. */
+  private readonly thisNode: readonly (readonly number[])[];
   private readonly memmap: Memmap;
   private readonly phys: PhysMem;
   private readonly lru: Lru;
@@ -61,6 +63,7 @@ export class PageAlloc {
     this.lru = lru;
     this.memcgs = memcgs;
     this.hooks = hooks;
+    this.thisNode = zones.map((_, nid) => [nid]);
     this.zonelists = zones.map((_, nid) =>
       zones
         .map((__, other) => other)
@@ -73,18 +76,18 @@ export class PageAlloc {
    * `__GFP_THISNODE`; `allowed` restricts nodes (mempolicy bind, cpuset). Returns the first PFN
    * or NIL. The frames are a plain block: no refcount, no compound state.
    */
-  allocPages(nid: number, order: number, gfp: number, allowed?: readonly boolean[]): number {
+  allocPages(nid: number, order: number, gfp: number, allowed?: readonly boolean[], compound = false): number {
     if (order < 0 || order > MAX_PAGE_ORDER) return NIL;
     if ((gfp & __GFP_NOFAIL) === 0 && this.hooks.shouldFailAlloc(order, gfp)) {
       this.hooks.countEvent('pgalloc_fail', 1);
       return NIL;
     }
-    const list = (gfp & __GFP_THISNODE) !== 0 ? [nid] : this.zonelists[nid]!;
+    const list = (gfp & __GFP_THISNODE) !== 0 ? this.thisNode[nid]! : this.zonelists[nid]!;
     for (const candidate of list) {
       if (allowed !== undefined && allowed[candidate] !== true) continue;
       const pfn = this.zones[candidate]!.rmqueue(order);
       if (pfn === NIL) continue;
-      this.prepNewPages(pfn, order, gfp);
+      this.prepNewPages(pfn, order, gfp, compound);
       this.hooks.countEvent('pgalloc', 2 ** order);
       return pfn;
     }
@@ -93,7 +96,7 @@ export class PageAlloc {
   }
 
   /** Backs the frames with bytes and zeroes those that were used before (`post_alloc_hook()`). */
-  prepNewPages(pfn: number, order: number, gfp: number): void {
+  prepNewPages(pfn: number, order: number, gfp: number, compound = false): void {
     const nr = 2 ** order;
     this.phys.materialize(pfn, nr);
     const flags = this.memmap.flags;
@@ -111,14 +114,16 @@ export class PageAlloc {
         i = j;
       }
     }
-    for (let i = 0; i < nr; i++) flags[pfn + i]! &= PGF_hwpoison;
+    // a compound allocation rewrites its tails in prepCompound(): only the head is reset here
+    const reset = compound ? 1 : nr;
+    for (let i = 0; i < reset; i++) flags[pfn + i]! &= PGF_hwpoison;
   }
 
   /** Allocates a folio with one reference, charged to `memcg` (mirrors `folio_alloc()` + charge). */
   allocFolio(nid: number, order: number, gfp: number, memcg: number, allowed?: readonly boolean[]): number {
     const nr = 2 ** order;
     if (!this.memcgs.tryCharge(memcg, nr)) return NIL;
-    const folio = this.allocPages(nid, order, gfp, allowed);
+    const folio = this.allocPages(nid, order, gfp, allowed, order > 0);
     if (folio === NIL) {
       this.memcgs.uncharge(memcg, nr);
       return NIL;
@@ -158,7 +163,7 @@ export class PageAlloc {
     if ((mm.flags[folio]! & PGF_lru) !== 0) this.lru.lruDel(folio);
     const order = mm.folioOrder(folio);
     this.memcgs.uncharge(mm.memcg[folio]!, 2 ** order);
-    mm.clearCompound(folio, order);
+    if (order > 0) mm.clearCompoundHead(folio);
     mm.mapping[folio] = 0;
     mm.index[folio] = 0;
     mm.private[folio] = 0;

@@ -12,7 +12,7 @@
 //   node bench/mtcopy-bench.mjs --quick
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Prng } from '@pagemig/kernel';
@@ -120,28 +120,112 @@ async function copyOnly(env, fn, nid, count) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const gbps = (bytes, ms) => bytes / (ms / 1000) / 1e9;
 
-const VARIANTS = [
-  { id: 'mt-main', mainThreadShare: true },
-  { id: 'mt-workers', mainThreadShare: false },
+/** mtcopy variants per hand-off; the first of the doorbell block is the default configuration. */
+const BLOCKS = [
+  {
+    handoff: 'doorbell',
+    variants: [
+      { id: 'mt', label: 'default: main share + stealing', mainThreadShare: true, workStealing: true },
+      { id: 'mt-static', label: 'main share, static split', mainThreadShare: true, workStealing: false },
+      { id: 'mt-workers', label: '2 workers, main idle', mainThreadShare: false, workStealing: true },
+      { id: 'mt-spin', label: 'default + workers poll 1 ms before sleeping', mainThreadShare: true, workStealing: true, spinUs: 1000 },
+    ],
+  },
+  {
+    handoff: 'piscina',
+    variants: [
+      { id: 'pisc', label: 'piscina per-task, main share + stealing', mainThreadShare: true, workStealing: true },
+      { id: 'pisc-static', label: 'piscina per-task, main share, static', mainThreadShare: true, workStealing: false },
+    ],
+  },
 ];
 
-const results = { host: { cpus: availableParallelism(), node: process.version }, quick, cases: [] };
+async function configure(mt, v) {
+  await mt.setMainThreadShare(v.mainThreadShare);
+  await mt.setWorkStealing(v.workStealing);
+  mt.setWorkerSpinUs(v.spinUs ?? 0);
+  // lanes of the previous variant were turned off; have this variant's workers serving first
+  if ((await mt.ready()) !== 0) throw new Error('mtcopy workers failed to start');
+}
+
+/** Host ceiling: one thread copying `bytes` vs that thread and a plain worker copying halves. */
+async function rawCeiling(bytes, chunk, reps) {
+  const { Worker } = await import('node:worker_threads');
+  const src = new Uint8Array(new SharedArrayBuffer(bytes));
+  const dst = new Uint8Array(new SharedArrayBuffer(bytes));
+  for (let i = 0; i < bytes; i += 4096) src[i] = i & 255;
+  dst.fill(1);
+  const ctl = new Int32Array(new SharedArrayBuffer(64));
+  const code = `const { workerData } = require('node:worker_threads');
+    const s = new Uint8Array(workerData.src), d = new Uint8Array(workerData.dst), c = new Int32Array(workerData.ctl);
+    for (let seen = 0;;) { Atomics.wait(c, 0, seen); seen = Atomics.load(c, 0); if (seen < 0) break;
+      for (let o = c[1]; o < c[1] + c[2]; o += c[3]) d.set(s.subarray(o, o + c[3]), o);
+      Atomics.add(c, 5, 1); Atomics.notify(c, 5); }`;
+  const w = new Worker(code, { eval: true, workerData: { src: src.buffer, dst: dst.buffer, ctl: ctl.buffer } });
+  const copy = (off, len) => {
+    for (let o = off; o < off + len; o += chunk) dst.set(src.subarray(o, o + chunk), o);
+  };
+  const one = [];
+  const two = [];
+  copy(0, bytes);
+  for (let r = 0; r < reps; r++) {
+    let t0 = performance.now();
+    copy(0, bytes);
+    one.push(performance.now() - t0);
+    t0 = performance.now();
+    const done = Atomics.load(ctl, 5);
+    ctl[1] = bytes / 2;
+    ctl[2] = bytes / 2;
+    ctl[3] = chunk;
+    Atomics.add(ctl, 0, 1);
+    Atomics.notify(ctl, 0);
+    copy(0, bytes / 2);
+    while (Atomics.load(ctl, 5) === done) Atomics.wait(ctl, 5, done, 1000);
+    two.push(performance.now() - t0);
+  }
+  Atomics.store(ctl, 0, -1);
+  Atomics.notify(ctl, 0);
+  await w.terminate();
+  return { oneGBps: gbps(bytes, median(one)), twoGBps: gbps(bytes, median(two)), ratio: median(one) / median(two) };
+}
+
+const sumTiming = (list) =>
+  list.reduce((a, b) => ({
+    batches: a.batches + b.batches,
+    prepNs: a.prepNs + b.prepNs,
+    dispatchNs: a.dispatchNs + b.dispatchNs,
+    wallNs: a.wallNs + b.wallNs,
+    copyNs: a.copyNs + b.copyNs,
+    workerCpuNs: a.workerCpuNs + b.workerCpuNs,
+  }));
+
+const results = { host: { cpus: availableParallelism(), node: process.version, loadavg: loadavg() }, quick, ceiling: {}, cases: [] };
+results.ceiling['2M'] = await rawCeiling(256 << 20, 2 << 20, quick ? 3 : 5);
+results.ceiling['4K'] = await rawCeiling(2 << 20, 4096, quick ? 50 : 200);
 for (const c of CASES) {
   const env = setup(c.order, c.count);
   const eng = createMigrateEngine(env.sys, { nrMaxBatchedMigration: c.batchPages });
   const cpuCopy = eng.cpuBatchCopy;
   let nid = 0;
   const flip = () => (nid = 1 - nid);
-  for (const handoff of ['doorbell', 'piscina']) {
-    const mt = createMtcopy({ system: env.sys, threads: 2, handoff });
-    const times = { cpu: [], 'mt-main': [], 'mt-workers': [] };
-    const timing = { 'mt-main': [], 'mt-workers': [] };
-    const arms = { 'mt-main': 0, 'mt-workers': 0 };
-    // warm-up: spawn the workers and touch every node section once in each direction
-    for (const v of VARIANTS) {
-      await mt.setMainThreadShare(v.mainThreadShare);
+  for (const block of BLOCKS) {
+    const mt = createMtcopy({ system: env.sys, threads: 2, handoff: block.handoff });
+    const times = { cpu: [] };
+    const timing = {};
+    const counts = {};
+    const samples = {};
+    for (const v of block.variants) {
+      samples[v.id] = [];
+      times[v.id] = [];
+      timing[v.id] = [];
+      counts[v.id] = { arms: 0, takenBack: 0 };
+    }
+    // warm-up: spawn the workers and touch every node section in both directions
+    for (const v of block.variants) {
+      await configure(mt, v);
       eng.batchCopy = mt.migrator.offloadCopy;
       await pass(env, eng, flip());
     }
@@ -150,49 +234,55 @@ for (const c of CASES) {
     for (let r = 0; r < c.reps; r++) {
       eng.batchCopy = cpuCopy;
       times.cpu.push(await pass(env, eng, flip()));
-      for (const v of VARIANTS) {
-        await mt.setMainThreadShare(v.mainThreadShare);
+      for (const v of block.variants) {
+        await configure(mt, v);
         eng.batchCopy = mt.migrator.offloadCopy;
         mt.resetTiming();
-        const armsBefore = mt.pool.arms;
+        const before = mt.pool;
+        const off = eng.tp.batchEnd.subscribe(() => samples[v.id].push(mt.lastBatch));
         times[v.id].push(await pass(env, eng, flip()));
-        arms[v.id] += mt.pool.arms - armsBefore;
+        off();
+        counts[v.id].arms += mt.pool.arms - before.arms;
+        counts[v.id].takenBack += mt.pool.takenBack - before.takenBack;
         timing[v.id].push(mt.timing);
       }
     }
-    // copy only, same pairs count as one batch
-    const copyCount = Math.min(c.count, c.batchPages / 2 ** c.order);
+    // the copy alone: one batch's worth of pairs through the seam function, nothing around it
+    const copyCount = Math.min(c.count, c.batchPages / 2 ** c.order, (256 << 20) / env.folioBytes);
     const copyBytes = copyCount * env.folioBytes;
-    const copy = { cpu: [], 'mt-main': [], 'mt-workers': [] };
-    for (let r = 0; r < c.reps; r++) {
+    const copy = { cpu: [] };
+    for (const v of block.variants) copy[v.id] = [];
+    for (let r = 0; r < c.reps * 2; r++) {
       copy.cpu.push(await copyOnly(env, cpuCopy, 1 - nid, copyCount));
-      for (const v of VARIANTS) {
-        await mt.setMainThreadShare(v.mainThreadShare);
+      for (const v of block.variants) {
+        await configure(mt, v);
         copy[v.id].push(await copyOnly(env, mt.migrator.offloadCopy, 1 - nid, copyCount));
       }
     }
-    const row = { case: c.name, handoff, folios: c.count, folioBytes: env.folioBytes, totalBytes: env.bytes, batchPages: c.batchPages, reps: c.reps, variants: {} };
+    const row = { case: c.name, handoff: block.handoff, folios: c.count, folioBytes: env.folioBytes, totalBytes: env.bytes, batchPages: c.batchPages, reps: c.reps, variants: {} };
     const cpuMs = median(times.cpu);
-    row.variants.cpu = { migrateMs: cpuMs, migrateGBps: gbps(env.bytes, cpuMs), copyGBps: gbps(copyBytes, median(copy.cpu)) };
-    for (const v of VARIANTS) {
+    row.variants.cpu = { label: 'single-thread cpuBatchCopy', migrateMs: cpuMs, migrateGBps: gbps(env.bytes, cpuMs), copyGBps: gbps(copyBytes, median(copy.cpu)) };
+    for (const v of block.variants) {
       const ms = median(times[v.id]);
-      const t = timing[v.id].reduce((a, b) => ({
-        batches: a.batches + b.batches,
-        dispatchNs: a.dispatchNs + b.dispatchNs,
-        wallNs: a.wallNs + b.wallNs,
-        copyNs: a.copyNs + b.copyNs,
-        workerCpuNs: a.workerCpuNs + b.workerCpuNs,
-      }));
+      const t = sumTiming(timing[v.id]);
       row.variants[v.id] = {
+        label: v.label,
         migrateMs: ms,
         migrateGBps: gbps(env.bytes, ms),
         ratioVsCpu: cpuMs / ms,
         copyGBps: gbps(copyBytes, median(copy[v.id])),
         copyRatioVsCpu: median(copy.cpu) / median(copy[v.id]),
         batchesPerPass: t.batches / c.reps,
+        prepUsPerBatch: t.prepNs / t.batches / 1000,
         dispatchUsPerBatch: t.dispatchNs / t.batches / 1000,
         overheadUsPerBatch: (t.wallNs - t.copyNs) / t.batches / 1000,
-        laneArmsPerPass: arms[v.id] / c.reps,
+        prepUsMedian: median(samples[v.id].map((x) => x.prepNs)) / 1000,
+        dispatchUsMedian: median(samples[v.id].map((x) => x.dispatchNs)) / 1000,
+        dispatchUsP90: pct(samples[v.id].map((x) => x.dispatchNs), 0.9) / 1000,
+        overheadUsMedian: median(samples[v.id].map((x) => x.wallNs - x.copyNs)) / 1000,
+        overheadUsP90: pct(samples[v.id].map((x) => x.wallNs - x.copyNs), 0.9) / 1000,
+        laneArmsPerPass: counts[v.id].arms / c.reps,
+        takenBackPerPass: counts[v.id].takenBack / c.reps,
       };
     }
     results.cases.push(row);
@@ -203,12 +293,19 @@ for (const c of CASES) {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-console.log(`mtcopy bench (node ${process.version}, ${results.host.cpus} cpus${quick ? ', quick' : ''}); medians; every pass verified`);
-console.log(`${'case'.padEnd(4)} ${'handoff'.padEnd(8)} ${'variant'.padEnd(10)} ${pad('migr GB/s', 10)} ${pad('x cpu', 6)} ${pad('copy GB/s', 10)} ${pad('x cpu', 6)} ${pad('batches', 8)} ${pad('disp µs', 8)} ${pad('ovh µs', 8)} ${pad('arms', 5)}`);
+const fix = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
+console.log(`mtcopy bench (node ${process.version}, ${results.host.cpus} cpus, load ${results.host.loadavg.map((x) => x.toFixed(1)).join(' ')}${quick ? ', quick' : ''}); medians; every pass verified`);
+console.log('prep = entry → doorbells rung; disp = entry → last worker started; ovh = wall − longest thread copy (per batch); back = rings taken back per pass');
+for (const [k, c] of Object.entries(results.ceiling)) {
+  console.log(`host ceiling ${k} chunks: 1 thread ${fix(c.oneGBps)} GB/s, 2 threads ${fix(c.twoGBps)} GB/s (x${fix(c.ratio)})`);
+}
+console.log(
+  `${'case'.padEnd(4)} ${'handoff'.padEnd(8)} ${'variant'.padEnd(11)} ${pad('migr GB/s', 9)} ${pad('x cpu', 6)} ${pad('copy GB/s', 9)} ${pad('x cpu', 6)} ${pad('batch', 5)} ${pad('prep µs', 8)} ${pad('disp µs', 8)} ${pad('p90', 7)} ${pad('ovh µs', 8)} ${pad('p90', 7)} ${pad('back', 5)}`,
+);
 for (const row of results.cases) {
   for (const [id, v] of Object.entries(row.variants)) {
     console.log(
-      `${row.case.padEnd(4)} ${row.handoff.padEnd(8)} ${id.padEnd(10)} ${pad(v.migrateGBps.toFixed(2), 10)} ${pad(v.ratioVsCpu?.toFixed(2) ?? '1.00', 6)} ${pad(v.copyGBps.toFixed(2), 10)} ${pad(v.copyRatioVsCpu?.toFixed(2) ?? '1.00', 6)} ${pad(v.batchesPerPass ?? '', 8)} ${pad(v.dispatchUsPerBatch?.toFixed(1) ?? '', 8)} ${pad(v.overheadUsPerBatch?.toFixed(1) ?? '', 8)} ${pad(v.laneArmsPerPass ?? '', 5)}`,
+      `${row.case.padEnd(4)} ${row.handoff.padEnd(8)} ${id.padEnd(11)} ${pad(fix(v.migrateGBps), 9)} ${pad(fix(v.ratioVsCpu ?? 1), 6)} ${pad(fix(v.copyGBps), 9)} ${pad(fix(v.copyRatioVsCpu ?? 1), 6)} ${pad(v.batchesPerPass ?? '', 5)} ${pad(fix(v.prepUsMedian, 1), 8)} ${pad(fix(v.dispatchUsMedian, 1), 8)} ${pad(fix(v.dispatchUsP90, 0), 7)} ${pad(fix(v.overheadUsMedian, 1), 8)} ${pad(fix(v.overheadUsP90, 0), 7)} ${pad(v.takenBackPerPass === undefined ? '' : fix(v.takenBackPerPass, 1), 5)}`,
     );
   }
 }

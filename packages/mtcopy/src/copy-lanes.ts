@@ -25,12 +25,15 @@ import {
   H_GRAIN,
   H_LANES,
   H_PENDING,
+  H_SPIN_US,
   H_STEAL,
   LANE_BUSY,
   LANE_IDLE,
   LANE_OFF,
+  LANE_RETIRED,
   LANE_WORK,
   L_BUSY_F64,
+  L_CLAIM_SEQ,
   L_DONE_SEQ,
   L_END,
   L_FAULT,
@@ -75,6 +78,8 @@ interface Lane {
 }
 
 const WORKER_URL = new URL('../dist/copy-worker.js', import.meta.url);
+/** How long `ring()` waits for a just-stopped worker to retire before queueing its successor (ms). */
+const RETIRE_WAIT_MS = 2;
 
 /** The lanes of one mtcopy instance: a piscina pool plus the shared control and descriptor buffers. */
 export class CopyLanes {
@@ -124,9 +129,9 @@ export class CopyLanes {
   /**
    * The pool for `workers` worker lanes. Its size is exactly the lane count: piscina spawns extra
    * workers when several tasks queue while workers start, and long-lived serve tasks queue at
-   * every start-up, so a larger pool would grow past the lanes in use. Pools are kept by size
-   * (their idle workers retire after 30 s), so switching back to a count finds warm workers;
-   * switching turns the serving lanes off, their tasks return and the lanes re-arm in the new pool.
+   * every start-up, so a larger pool would grow past the lanes in use. The two most recent pools
+   * are kept, so switching back to a count finds warm workers; switching turns the serving lanes
+   * off, their tasks return and the lanes re-arm in the new pool.
    */
   private poolFor(workers: number): Piscina {
     const current = this.pool;
@@ -134,9 +139,12 @@ export class CopyLanes {
     if (current !== null) this.stopLanes(0);
     let pool = this.pools.get(workers);
     if (pool === undefined) {
+      // minThreads = maxThreads: the workers spawn now and count as ready at once, so tasks are
+      // posted straight to them even while this thread is busy copying (a pool waiting for a
+      // worker's ready message would need this thread's event loop)
       pool = new Piscina({
         filename: (this.options.workerUrl ?? WORKER_URL).href,
-        minThreads: 0,
+        minThreads: workers,
         maxThreads: workers,
         idleTimeout: 30_000,
         recordTiming: false,
@@ -177,6 +185,15 @@ export class CopyLanes {
       this.retiring.add(pool);
       void pool.destroy().finally(() => this.retiring.delete(pool));
     }
+  }
+
+  /** µs an idle worker polls for the next ring before it sleeps (0: sleep at once). */
+  get spinUs(): number {
+    return this.i32[H_SPIN_US]!;
+  }
+
+  set spinUs(us: number) {
+    Atomics.store(this.i32, H_SPIN_US, us);
   }
 
   /** Workers currently alive in the pool. */
@@ -230,9 +247,28 @@ export class CopyLanes {
     }
   }
 
+  /**
+   * Starts the worker lanes of a `lanes`-thread configuration with an empty batch and waits until
+   * every worker has answered it (spawned, serving, view current); false if one failed.
+   */
+  async warm(lanes: number, workers: number): Promise<boolean> {
+    if (workers === 0) return true;
+    const empty = new Int32Array(lanes + 1);
+    this.start(lanes, workers, empty, 1, false, FAULT_NONE);
+    return this.finish(false);
+  }
+
   /** The dispatching thread copies as lane `lane` (and steals with stealing on); returns base pages. */
   copyOwn(lane: number, mem: PhysMemView): number {
     return copyClaimed(this.i32, this.descI32, mem, lane, FAULT_NONE);
+  }
+
+  /**
+   * After `finish()`: copies every slice no thread claimed (a worker lane that died before it
+   * claimed anything, or never started); returns base pages. Nothing runs concurrently then.
+   */
+  sweep(mem: PhysMemView): number {
+    return copyClaimed(this.i32, this.descI32, mem, 0, FAULT_NONE, true);
   }
 
   private ring(w: number): void {
@@ -251,21 +287,28 @@ export class CopyLanes {
       Atomics.notify(this.i32, st, 1);
       return;
     }
-    if (prev !== LANE_OFF) throw new Error(`mtcopy: lane ${w} is busy (state ${prev})`);
+    if (prev !== LANE_OFF && prev !== LANE_RETIRED) throw new Error(`mtcopy: lane ${w} is busy (state ${prev})`);
     if (lane.deferred) {
       // its serve task is still waiting for the previous one; it will start working, not idle
       lane.cancelled = false;
       return;
     }
-    this.arm(w);
+    let state = prev;
+    if (state === LANE_OFF && lane.task !== null) {
+      // its worker was just turned off and is on its way out: give it a moment to say so
+      Atomics.notify(this.i32, st);
+      Atomics.wait(this.i32, st, LANE_OFF, RETIRE_WAIT_MS);
+      state = Atomics.load(this.i32, st);
+    }
+    this.arm(w, state === LANE_RETIRED || lane.task === null);
   }
 
   /**
-   * Starts a serve task for a lane that is off, its work already written. A lane whose previous
-   * task is still returning (just turned off) is started after that task settled: one task per
-   * lane at a time, and the pool reuses the returning worker instead of spawning one.
+   * Starts a serve task for a lane that is off, its work already written: at once when no
+   * earlier task can touch the lane (`now`: retired or settled), else after the previous task
+   * settled, so one task serves a lane at a time.
    */
-  private arm(w: number): void {
+  private arm(w: number, now: boolean): void {
     const lane = this.lanes[w]!;
     const { port1, port2 } = new MessageChannel();
     port1.unref();
@@ -287,7 +330,7 @@ export class CopyLanes {
       if (pool === null) return Promise.reject(new Error('mtcopy: the worker pool was discarded'));
       return pool.run(task, { transferList: [port2] }) as Promise<number>;
     };
-    const previous = lane.task;
+    const previous = now ? null : lane.task;
     lane.deferred = previous !== null;
     lane.cancelled = false;
     const run = previous === null ? submit() : previous.then(submit, submit);
@@ -316,8 +359,9 @@ export class CopyLanes {
     this.laneFailures++;
     const prev = Atomics.exchange(this.i32, laneWord(w, L_STATE), LANE_OFF);
     if (w < this.inFlight && (prev === LANE_WORK || prev === LANE_BUSY)) {
-      // slices it had claimed are lost (BUSY), or (no stealing) nobody else copies its share
-      if (prev === LANE_BUSY || !this.steal) this.failed = true;
+      // slices it had claimed may be half copied (BUSY): the batch fails. A lane that died before
+      // claiming (WORK) loses nothing: its slices are claimed by others or swept after finish().
+      if (prev === LANE_BUSY) this.failed = true;
       if (Atomics.sub(this.i32, H_PENDING, 1) === 1) Atomics.notify(this.i32, H_PENDING);
       this.wake?.();
     }
@@ -325,12 +369,16 @@ export class CopyLanes {
 
   private runOnce(w: number): void {
     const task: RunTask = { op: 'run', lane: w, control: this.control, desc: this.desc, share: this.share! };
+    const seq = this.seq;
     this.arms++;
+    const pool = this.pool;
+    const run = pool === null ? Promise.reject(new Error('mtcopy: the worker pool was discarded')) : (pool.run(task) as Promise<number>);
     this.runs.push(
-      (this.pool === null ? Promise.reject(new Error('mtcopy: the worker pool was discarded')) : (this.pool.run(task) as Promise<number>)).catch((error: unknown) => {
+      run.catch((error: unknown) => {
         this.laneFailures++;
         this.lastFailure = String(error);
-        this.failed = true;
+        // only a task that had started claiming can have left slices half copied
+        if (Atomics.load(this.i32, laneWord(w, L_CLAIM_SEQ)) === seq) this.failed = true;
       }),
     );
   }
@@ -418,7 +466,7 @@ export class CopyLanes {
   stopLanes(from: number): void {
     for (let w = from; w < MAX_LANES; w++) {
       const st = laneWord(w, L_STATE);
-      if (Atomics.compareExchange(this.i32, st, LANE_IDLE, LANE_OFF) === LANE_IDLE) Atomics.notify(this.i32, st, 1);
+      if (Atomics.compareExchange(this.i32, st, LANE_IDLE, LANE_OFF) === LANE_IDLE) Atomics.notify(this.i32, st);
     }
   }
 

@@ -6,7 +6,8 @@
  *
  * Two task kinds:
  * - `serve` (the doorbell hand-off): a long-lived task that sleeps on its lane's state word with
- *   `Atomics.wait`, claims the batch when the dispatcher rings (`WORK → BUSY`), copies, reports
+ *   `Atomics.wait` (after polling it for `H_SPIN_US`, when set), claims the batch when the
+ *   dispatcher rings (`WORK → BUSY`), copies, reports
  *   through the control buffer and sleeps again; it ends when the dispatcher turns the lane off
  *   (it does so when the lanes have been idle a while, so an idle pool never keeps the process
  *   alive). Memory updates (new sections, a larger descriptor) come on a `MessagePort` that it
@@ -23,11 +24,14 @@ import { copyClaimed } from './lane-claim';
 import {
   FAULT_NONE,
   H_PENDING,
+  H_SPIN_US,
   LANE_BUSY,
   LANE_IDLE,
   LANE_OFF,
+  LANE_RETIRED,
   LANE_WORK,
   L_BUSY_F64,
+  L_CLAIM_SEQ,
   L_DONE_SEQ,
   L_FAULT,
   L_PAGES,
@@ -76,6 +80,7 @@ function doWork(i32: Int32Array, f64: Float64Array, desc: Int32Array, mem: PhysM
   const t0 = performance.now();
   f64[laneF64(lane, L_STARTED_F64)] = performance.timeOrigin + t0;
   const seq = Atomics.load(i32, laneWord(lane, L_SEQ));
+  Atomics.store(i32, laneWord(lane, L_CLAIM_SEQ), seq);
   const fault = Atomics.exchange(i32, laneWord(lane, L_FAULT), FAULT_NONE);
   const pages = copyClaimed(i32, desc, mem, lane, fault);
   f64[laneF64(lane, L_BUSY_F64)] = (performance.now() - t0) * 1e6;
@@ -107,7 +112,18 @@ function serve(task: ServeTask): number {
         if (Atomics.sub(i32, H_PENDING, 1) === 1) Atomics.notify(i32, H_PENDING);
         continue;
       }
-      if (state === LANE_OFF) return batches;
+      if (state === LANE_OFF) {
+        // tell the dispatcher this task will not touch the lane again: it may arm a successor
+        Atomics.compareExchange(i32, st, LANE_OFF, LANE_RETIRED);
+        return batches;
+      }
+      // poll a while first: a ring that comes soon is seen without a futex wake-up
+      const spinUs = i32[H_SPIN_US]!;
+      if (spinUs > 0) {
+        const until = performance.now() + spinUs / 1000;
+        while (Atomics.load(i32, st) === state && performance.now() < until);
+        if (Atomics.load(i32, st) !== state) continue;
+      }
       Atomics.wait(i32, st, state);
     }
   } finally {

@@ -12,6 +12,7 @@ export type {
   MtcopySliceEvent,
   MtcopyCrashKind,
   MtcopyTiming,
+  MtcopyBatchTiming,
   MtcopyStats,
 } from './mtcopy';
 export type { MtcopyHandoff } from './copy-lanes';

@@ -14,14 +14,14 @@ function injectFault(fault: number): void {
 }
 
 /**
- * Copies the slices this thread claims for lane `lane`'s share (and others' with stealing);
- * returns the base pages copied. `fault` (tests) fires after the first slice, or at once when
- * nothing was left to claim.
+ * Copies the slices this thread claims for lane `lane`'s share (and the other lanes' with
+ * stealing on, or with `everything`); returns the base pages copied. `fault` (tests) fires after
+ * the first slice, or at once when nothing was left to claim.
  */
-export function copyClaimed(i32: Int32Array, desc: Int32Array, mem: PhysMemView, lane: number, fault: number): number {
+export function copyClaimed(i32: Int32Array, desc: Int32Array, mem: PhysMemView, lane: number, fault: number, everything = false): number {
   const lanes = i32[H_LANES]!;
   const grain = i32[H_GRAIN]!;
-  const rounds = i32[H_STEAL] === 1 ? lanes : 1;
+  const rounds = everything || i32[H_STEAL] === 1 ? lanes : 1;
   let pages = 0;
   for (let k = 0; k < rounds; k++) {
     const victim = (lane + k) % lanes;

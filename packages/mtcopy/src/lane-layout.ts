@@ -12,9 +12,11 @@
  * out then claims from the other lanes' cursors, so a worker that wakes late costs nothing.
  *
  * Worker lane state machine (word `L_STATE`, changed only with Atomics). A lane has at most one
- * serve task at a time: the dispatcher starts a new one only after the previous one settled.
- * - `LANE_OFF`: no worker serves the lane (or its last one is returning). The dispatcher arms
- *   it by storing `LANE_WORK` once the previous task settled and starting a serve task.
+ * serve task touching it at a time.
+ * - `LANE_OFF`: turned off; the worker that served it may not have noticed yet.
+ * - `LANE_RETIRED`: the worker noticed (`OFF → RETIRED`) and left for good. The dispatcher arms
+ *   a lane that is retired, or off with its task settled, by storing `LANE_WORK` and starting a
+ *   serve task; an off lane whose worker has not answered is armed once its task settled.
  * - `LANE_IDLE`: a worker sleeps on the word; the dispatcher moves it `IDLE → WORK` with a
  *   compare-exchange and notifies (the doorbell), or `IDLE → OFF` to release the worker.
  * - `LANE_WORK`: rung. The worker claims the batch `WORK → BUSY` (compare-exchange); or, with
@@ -40,6 +42,8 @@ export const H_LANES = 1;
 export const H_GRAIN = 2;
 /** Header word: 1 when threads claim from other lanes once their own is empty. */
 export const H_STEAL = 3;
+/** Header word: µs an idle worker polls its state word before it sleeps in `Atomics.wait`. */
+export const H_SPIN_US = 4;
 
 /** Lane word: the lane state (`LANE_*`). */
 export const L_STATE = 0;
@@ -57,6 +61,8 @@ export const L_DONE_SEQ = 5;
 export const L_NEXT = 6;
 /** Lane word: base pages the lane's worker copied in its last batch. */
 export const L_PAGES = 7;
+/** Lane word: sequence number of the last batch the lane's worker started claiming for. */
+export const L_CLAIM_SEQ = 8;
 /** Lane Float64 slot (index within the lane block viewed as Float64): busy ns of the copy loop. */
 export const L_BUSY_F64 = 4;
 /** Lane Float64 slot: absolute time (ms, `timeOrigin + now()`) at which the worker started the batch. */
@@ -67,6 +73,7 @@ export const LANE_OFF = 0;
 export const LANE_IDLE = 1;
 export const LANE_WORK = 2;
 export const LANE_BUSY = 3;
+export const LANE_RETIRED = 4;
 
 /** Injected faults (test only): none, throw from the copy loop, or `process.exit()` the worker. */
 export const FAULT_NONE = 0;

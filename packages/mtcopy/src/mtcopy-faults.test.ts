@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EAGAIN } from '@pagemig/kernel';
 import { MIGRATE_ASYNC, MIGRATE_SYNC, MR_SYSCALL, PGF_hwpoison } from '@pagemig/folio';
 import { checkInvariants, translate } from '@pagemig/mm';
-import { createMigrateEngine, type BatchCopyEndEvent } from '@pagemig/migrate';
+import { createMigrateEngine, type BatchCopyContext, type BatchCopyEndEvent } from '@pagemig/migrate';
 import { createMtcopy } from './mtcopy';
-import { checkSet, headsOf, mapFolios, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
+import { allocPairs, checkSet, folioSum, freePairs, headsOf, mapFolios, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
 
 for (const handoff of ['doorbell', 'piscina'] as const) {
   for (const kind of ['throw', 'exit'] as const) {
@@ -135,4 +135,30 @@ describe('faults during a long run', () => {
     expect(checkInvariants(sys)).toEqual([]);
     unmapSet(set);
   });
+});
+
+describe('a worker that cannot even start', () => {
+  for (const handoff of ['doorbell', 'piscina'] as const) {
+    it(`leaves its share to the dispatching thread instead of hanging the batch (${handoff} hand-off)`, async () => {
+      const sys = twoNodeSystem(16);
+      const workerUrl = new URL('./no-such-copy-worker.js', import.meta.url);
+      const mt = createMtcopy({ system: sys, threads: 2, mainThreadShare: false, handoff, workerUrl });
+      const pairs = allocPairs(sys, [3, 0], 1);
+      const ctx: BatchCopyContext = { batchId: 1, reason: MR_SYSCALL, memcg: 1, hint: 'default', bytes: pairs.bytes };
+      // the workers never start: their lanes fail without claiming anything, and the
+      // dispatching thread sweeps the unclaimed slices after the batch
+      for (const mainShare of [false, true]) {
+        await mt.setMainThreadShare(mainShare);
+        sys.phys.zeroPages(pairs.dst[0]!, 8);
+        sys.phys.zeroPages(pairs.dst[1]!, 1);
+        expect(await mt.migrator.offloadCopy(pairs.dst, pairs.src, 2, ctx)).toBe(0);
+        pairs.dst.forEach((d, i) => expect(folioSum(sys, d)).toBe(pairs.sums[i]));
+      }
+      expect(mt.stats.failures).toBe(0);
+      expect(mt.pool.laneFailures).toBeGreaterThan(0);
+      expect(mt.stats.swept).toBeGreaterThan(0);
+      freePairs(sys, pairs);
+      expect(await mt.unload()).toBe(0);
+    });
+  }
 });

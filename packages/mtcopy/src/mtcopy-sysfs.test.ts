@@ -28,6 +28,7 @@ describe('/sys/module/mtcopy/parameters', () => {
       'offloading',
       'threads',
       'work_stealing',
+      'worker_spin_us',
     ]);
     expect(sys.sysfs.read(`${DIR}/threads`)).toBe('2\n');
     expect(sys.sysfs.read(`${DIR}/offloading`)).toBe('0\n');
@@ -36,6 +37,7 @@ describe('/sys/module/mtcopy/parameters', () => {
     expect(sys.sysfs.read(`${DIR}/min_batch_bytes`)).toBe('0\n');
     expect(sys.sysfs.read(`${DIR}/inject_crash`)).toBe('none\n');
     expect(sys.sysfs.read(`${DIR}/work_stealing`)).toBe('1\n');
+    expect(sys.sysfs.read(`${DIR}/worker_spin_us`)).toBe('0\n');
     expect(sys.sysfs.read('/sys/module/mtcopy/initstate')).toBe('live\n');
   });
 
@@ -54,6 +56,7 @@ describe('/sys/module/mtcopy/parameters', () => {
     ['offloading', 'maybe', 'EINVAL', '"maybe"', '1/0'],
     ['main_thread_share', '2', 'EINVAL', '"2"', 'on/off'],
     ['work_stealing', 'sometimes', 'EINVAL', '"sometimes"', 'on/off'],
+    ['worker_spin_us', '10001', 'EINVAL', '"10001"', 'from 0 to 10000'],
     ['inject_crash', 'boom', 'EINVAL', '"boom"', 'none, throw, exit'],
   ];
   for (const [attr, input, code, ...fragments] of bad) {
@@ -80,6 +83,9 @@ describe('/sys/module/mtcopy/parameters', () => {
     await sys.sysfs.writeOrThrow(`${DIR}/threads`, '5\n');
     await sys.sysfs.writeOrThrow(`${DIR}/align_bytes`, '65536');
     await sys.sysfs.writeOrThrow(`${DIR}/main_thread_share`, 'off');
+    await sys.sysfs.writeOrThrow(`${DIR}/worker_spin_us`, '250');
+    expect(sys.sysfs.read(`${DIR}/worker_spin_us`)).toBe('250\n');
+    expect(mt.workerSpinUs).toBe(250);
     expect(sys.sysfs.read(`${DIR}/threads`)).toBe('5\n');
     expect(sys.sysfs.read(`${DIR}/align_bytes`)).toBe('65536\n');
     expect(sys.sysfs.read(`${DIR}/main_thread_share`)).toBe('0\n');
@@ -94,6 +100,7 @@ describe('/sys/module/mtcopy/parameters', () => {
     await sys.sysfs.writeOrThrow(`${DIR}/threads`, '2');
     await sys.sysfs.writeOrThrow(`${DIR}/align_bytes`, '4096');
     await sys.sysfs.writeOrThrow(`${DIR}/main_thread_share`, '1');
+    await sys.sysfs.writeOrThrow(`${DIR}/worker_spin_us`, '0');
   });
 
   it('counts folios copied and failures, and a write resets them', async () => {
@@ -144,6 +151,7 @@ describe('options and lifetime', () => {
     expectKernelError(() => createMtcopy({ system: sys, threads: 65 }), 'EINVAL', 'threads 65');
     expectKernelError(() => createMtcopy({ system: sys, alignBytes: 1000 }), 'EINVAL', 'alignment 1000', 'power of two');
     expectKernelError(() => createMtcopy({ system: sys, minBatchBytes: -1 }), 'EINVAL', 'minBatchBytes -1');
+    expectKernelError(() => createMtcopy({ system: sys, workerSpinUs: 1.5 }), 'EINVAL', 'worker spin 1.5', 'from 0 to 10000');
     expectKernelError(() => createMtcopy({ system: sys, handoff: 'carrier-pigeon' as never }), 'EINVAL', 'carrier-pigeon', 'doorbell or piscina');
     // nothing was left behind by the refused attempts
     expect(sys.sysfs.stat('/sys/module/mtcopy')).toBeUndefined();

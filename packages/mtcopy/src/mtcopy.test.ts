@@ -25,12 +25,14 @@ for (const handoff of ['doorbell', 'piscina'] as const satisfies readonly Mtcopy
         fc.integer({ min: 0, max: 9 }),
         fc.boolean(),
         fc.boolean(),
+        fc.constantFrom(0, 0, 200),
       ],
       { seed: handoff === 'doorbell' ? 11 : 12, numRuns: 30 },
-    )('copies every byte of every pair for any order mix, thread count, alignment, share and stealing', async (orders, threads, alignOrder, mainShare, steal) => {
+    )('copies every byte of every pair for any order mix, thread count, alignment, share, stealing and polling', async (orders, threads, alignOrder, mainShare, steal, spinUs) => {
       await mt.setThreads(threads);
       await mt.setMainThreadShare(mainShare);
       await mt.setWorkStealing(steal);
+      mt.setWorkerSpinUs(spinUs);
       expect(await sys.sysfs.write('/sys/module/mtcopy/parameters/align_bytes', String(PAGE_SIZE << alignOrder))).toBeGreaterThan(0);
       const pairs = allocPairs(sys, orders, threads * 100 + alignOrder);
       const before = mt.stats.foliosCopied;

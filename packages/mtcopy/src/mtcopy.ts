@@ -95,6 +95,11 @@ export interface MtcopyOptions {
   workStealing?: boolean;
   /** Reason mask passed to `offload.register()` (default: the registry's). */
   reasonMask?: number;
+  /**
+   * An idle worker polls for the next batch this long before it sleeps (µs, 0..10000, default
+   * 0): a batch that comes soon then starts without a futex wake-up, for a core spent polling.
+   */
+  workerSpinUs?: number;
   /** Hand-off of a batch to the workers (default `doorbell`). */
   handoff?: MtcopyHandoff;
   /** Worker lanes give their threads back to the pool after this long without a batch (ms, default 1000). */
@@ -121,6 +126,18 @@ export interface MtcopyTiming {
   workerCpuNs: number;
 }
 
+/** Timing of the last batch that used a worker lane (ns; measured, never used to decide). */
+export interface MtcopyBatchTiming {
+  /** Entry → every worker lane rung. */
+  prepNs: number;
+  /** Entry → last worker lane started copying (entry → rung when no worker ran). */
+  dispatchNs: number;
+  /** Entry → return. */
+  wallNs: number;
+  /** The longest thread's copy time. */
+  copyNs: number;
+}
+
 /** Counters of the driver. */
 export interface MtcopyStats {
   /** Folios of batches copied completely. */
@@ -133,6 +150,8 @@ export interface MtcopyStats {
   declined: number;
   /** Worker CPU time charged through the registry (ns). */
   chargedNs: number;
+  /** Base pages the dispatching thread copied after a batch because no worker lane claimed them. */
+  swept: number;
   /** Batches whose time the registry refused (they did not come through it). */
   unchargedBatches: number;
 }
@@ -146,6 +165,16 @@ function checkAlign(bytes: number): number {
     throw new KernelError('EINVAL', `alignment ${bytes} is not accepted: give a power of two from ${PAGE_SIZE} to ${HPAGE_PMD_SIZE} bytes`);
   }
   return bytes;
+}
+
+/** Longest worker poll before sleeping (µs). */
+const MAX_SPIN_US = 10_000;
+
+function checkSpin(us: number): number {
+  if (!Number.isInteger(us) || us < 0 || us > MAX_SPIN_US) {
+    throw new KernelError('EINVAL', `worker spin ${us} µs is not accepted: give an integer from 0 to ${MAX_SPIN_US}`);
+  }
+  return us;
 }
 
 function checkThreads(n: number): number {
@@ -182,7 +211,8 @@ export class Mtcopy {
   private unloading: Promise<number> | null = null;
   private nrPagesScratch = new Int32Array(512);
   private readonly laneStart = new Int32Array(MAX_LANES + 1);
-  private readonly counters: MtcopyStats = { foliosCopied: 0, failures: 0, batches: 0, declined: 0, chargedNs: 0, unchargedBatches: 0 };
+  private readonly counters: MtcopyStats = { foliosCopied: 0, failures: 0, batches: 0, declined: 0, chargedNs: 0, unchargedBatches: 0, swept: 0 };
+  private readonly last: MtcopyBatchTiming = { prepNs: 0, dispatchNs: 0, wallNs: 0, copyNs: 0 };
   private readonly times: MtcopyTiming = { batches: 0, prepNs: 0, dispatchNs: 0, wallNs: 0, copyNs: 0, workerCpuNs: 0 };
 
   constructor(options: MtcopyOptions) {
@@ -197,6 +227,7 @@ export class Mtcopy {
     if (!Number.isSafeInteger(this.minBytes) || this.minBytes < 0) {
       throw new KernelError('EINVAL', `minBatchBytes ${this.minBytes} is not accepted: give a non-negative integer`);
     }
+    const spinUs = checkSpin(options.workerSpinUs ?? 0);
     const handoff = options.handoff ?? 'doorbell';
     if (handoff !== 'doorbell' && handoff !== 'piscina') {
       throw new KernelError('EINVAL', `handoff ${JSON.stringify(handoff)} is not accepted: give doorbell or piscina`);
@@ -218,6 +249,7 @@ export class Mtcopy {
     this.sys.sysfs.createGroup(PARAMS, this.attributes());
     // last: nothing above can leave a pool behind when it throws
     this.lanes = new CopyLanes(this.sys.phys, laneOptions);
+    this.lanes.spinUs = spinUs;
   }
 
   /** Copy threads per batch (the dispatching thread included when it takes a share). */
@@ -248,6 +280,16 @@ export class Mtcopy {
     });
   }
 
+  /** µs an idle worker polls for the next batch before it sleeps. */
+  get workerSpinUs(): number {
+    return this.lanes.spinUs;
+  }
+
+  /** Sets the worker poll time (0..10000 µs; EINVAL otherwise); idle workers pick it up at their next batch. */
+  setWorkerSpinUs(us: number): void {
+    this.lanes.spinUs = checkSpin(us);
+  }
+
   /** Counters (copies of the live values). */
   get stats(): MtcopyStats {
     return { ...this.counters };
@@ -262,6 +304,11 @@ export class Mtcopy {
   get pool(): { threads: number; arms: number; takenBack: number; laneFailures: number; lastFailure: string } {
     const l = this.lanes;
     return { threads: l.poolThreads, arms: l.arms, takenBack: l.takenBack, laneFailures: l.laneFailures, lastFailure: l.lastFailure };
+  }
+
+  /** Timing of the last batch that used a worker lane (a copy). */
+  get lastBatch(): MtcopyBatchTiming {
+    return { ...this.last };
   }
 
   /** Zeroes the timing sums. */
@@ -305,6 +352,20 @@ export class Mtcopy {
     const rc = await offload.unregister(this.migrator);
     if (rc === 0) this.registered = false;
     return rc;
+  }
+
+  /**
+   * Starts the worker threads of the current configuration and waits until each one has answered
+   * an empty batch, so the next batch finds them serving (for benchmarks and latency-sensitive
+   * callers; batches work without it). Resolves to 0, or -EAGAIN when a worker failed.
+   */
+  ready(): Promise<number> {
+    if (!moduleIsLive(this.owner) || this.unloading !== null) return Promise.resolve(-ENODEV);
+    return this.serialise(async () => {
+      const threads = this.nrThreads;
+      const ok = await this.lanes.warm(threads, this.mainShare ? threads - 1 : threads);
+      return ok ? 0 : -EAGAIN;
+    });
   }
 
   /** Arms a fault (test only) for the next batch that uses a worker lane. */
@@ -386,6 +447,16 @@ export class Mtcopy {
       mainNs = (performance.now() - t0) * 1e6;
     }
     const ok = workers > 0 ? await this.lanes.finish(mainShare) : true;
+    if (ok && workers > 0) {
+      // slices of lanes that never ran (a worker that could not start or died unclaimed)
+      const t0 = performance.now();
+      const swept = this.lanes.sweep(this.sys.phys);
+      if (swept > 0) {
+        mainPages += swept;
+        mainNs += (performance.now() - t0) * 1e6;
+        this.counters.swept += swept;
+      }
+    }
     const end = absNowMs();
 
     let workerNs = 0;
@@ -400,15 +471,21 @@ export class Mtcopy {
       if (started > lastStart) lastStart = started;
       if (this.tpSlice.enabled) this.tpSlice.emit({ batchId: ctx.batchId, thread: w, bytes: this.lanes.pages(w) * PAGE_SIZE, cpuNs: busy });
     }
-    if (mainShare && this.tpSlice.enabled) {
-      this.tpSlice.emit({ batchId: ctx.batchId, thread: threads - 1, bytes: mainPages * PAGE_SIZE, cpuNs: mainNs });
+    if (mainPages > 0 && this.tpSlice.enabled) {
+      // the dispatching thread is the last lane when it takes a share, one past the lanes when it only swept
+      this.tpSlice.emit({ batchId: ctx.batchId, thread: mainShare ? threads - 1 : threads, bytes: mainPages * PAGE_SIZE, cpuNs: mainNs });
     }
     if (workers > 0) {
       const t = this.times;
       t.batches++;
-      t.prepNs += (rung - entry) * 1e6;
-      t.dispatchNs += (lastStart - entry) * 1e6;
-      t.wallNs += (end - entry) * 1e6;
+      const l = this.last;
+      l.prepNs = (rung - entry) * 1e6;
+      l.dispatchNs = (Math.max(lastStart, rung) - entry) * 1e6;
+      l.wallNs = (end - entry) * 1e6;
+      l.copyNs = longest;
+      t.prepNs += l.prepNs;
+      t.dispatchNs += l.dispatchNs;
+      t.wallNs += l.wallNs;
       t.copyNs += longest;
       t.workerCpuNs += workerNs;
     }
@@ -456,6 +533,7 @@ export class Mtcopy {
       threads: uintAttribute({ get: () => this.nrThreads, set: (n) => this.setThreads(n), min: 1, max: MAX_LANES }),
       main_thread_share: boolAttribute({ get: () => this.mainShare, set: (on) => this.setMainThreadShare(on) }),
       work_stealing: boolAttribute({ get: () => this.steal, set: (on) => this.setWorkStealing(on) }),
+      worker_spin_us: uintAttribute({ get: () => this.lanes.spinUs, set: (us) => this.setWorkerSpinUs(us), min: 0, max: MAX_SPIN_US }),
       align_bytes: uintAttribute({
         get: () => this.alignPages * PAGE_SIZE,
         set: (bytes) => {

@@ -1,0 +1,31 @@
+import { createSystem } from '@pagemig/mm';
+import { MR_SYSCALL } from '@pagemig/folio';
+import { createMtcopy, mtcopySplit, maxSlices } from '@pagemig/mtcopy';
+const sys = createSystem({ nodes: [{ size: 64 << 20 }, { size: 64 << 20 }], sectionSize: 16 << 20 });
+const n = 512;
+const src = new Int32Array(n), dst = new Int32Array(n);
+for (let i = 0; i < n; i++) { src[i] = sys.alloc.allocFolio(0, 0, 0, 0); dst[i] = sys.alloc.allocFolio(1, 0, 0, 0); }
+const nr = new Int32Array(n); const desc = new Int32Array(maxSlices(n, 2) * 3); const ls = new Int32Array(3);
+let t0 = performance.now();
+for (let r = 0; r < 20000; r++) { const f = sys.memmap.flags; for (let i = 0; i < n; i++) { const s = src[i]; const k = sys.memmap.folioNrPages(s); nr[i] = k; for (let p = s; p < s + k; p++) if (f[p] & 1) throw 0; } }
+console.log('scan µs', ((performance.now() - t0) / 20000 * 1000).toFixed(2));
+t0 = performance.now();
+for (let r = 0; r < 20000; r++) mtcopySplit(dst, src, nr, n, 2, 1, desc, ls);
+console.log('split µs', ((performance.now() - t0) / 20000 * 1000).toFixed(2));
+t0 = performance.now();
+for (let r = 0; r < 2000; r++) for (let i = 0; i < n; i++) sys.phys.copyPages(dst[i], src[i], 1);
+console.log('copy 512x4K µs', ((performance.now() - t0) / 2000 * 1000).toFixed(2));
+const i32 = new Int32Array(new SharedArrayBuffer(64));
+t0 = performance.now();
+for (let r = 0; r < 100000; r++) Atomics.notify(i32, 0);
+console.log('notify (no waiter) µs', ((performance.now() - t0) / 100000 * 1000).toFixed(3));
+const mt = createMtcopy({ system: sys, threads: 2 });
+await mt.ready();
+const ctx = { batchId: 0, reason: MR_SYSCALL, memcg: 0, hint: 'default', bytes: n * 4096 };
+for (let r = 0; r < 300; r++) await mt.migrator.offloadCopy(dst, src, n, ctx);
+mt.resetTiming();
+t0 = performance.now();
+for (let r = 0; r < 1000; r++) await mt.migrator.offloadCopy(dst, src, n, ctx);
+const t = mt.timing;
+console.log('mtcopy back-to-back µs/batch', ((performance.now() - t0)).toFixed(2), 'prep', (t.prepNs / t.batches / 1e3).toFixed(1), 'disp', (t.dispatchNs / t.batches / 1e3).toFixed(1), 'ovh', ((t.wallNs - t.copyNs) / t.batches / 1e3).toFixed(1), 'copy', (t.copyNs / t.batches / 1e3).toFixed(1), mt.pool.takenBack);
+await mt.unload();
