@@ -6,11 +6,12 @@
  *
  * What a batch does: check every source page for hardware poison (the workers cannot see the
  * memmap; a poisoned batch fails with -EAGAIN before any byte moves, and the core's per-folio
- * fallback handles the poison), split, ring the worker lanes, copy the dispatcher's own share
- * when `mainThreadShare` is on, wait, then charge the workers' busy time to the batch's memcg
- * (`offload.chargeTime(ctx, ns, 'cpu')`). Any lane failure (a worker threw or died) fails the
- * batch with -EAGAIN, as the kernel driver does; the core then copies every folio itself, so
- * nothing is lost. Batches are serialised: one runs on the pool at a time.
+ * fallback handles the poison), split, ring the worker lanes, copy with the dispatching thread
+ * (its own share when `mainThreadShare` is on, then, with `workStealing`, whatever nobody has
+ * reached), wait, copy any slice no worker claimed, then charge the workers' busy time to the
+ * batch's memcg (`offload.chargeTime(ctx, ns, 'cpu')`). A worker that threw or died holding
+ * slices fails the batch with -EAGAIN, as the kernel driver does; the core then copies every
+ * folio itself, so nothing is lost. Batches are serialised: one runs on the pool at a time.
  *
  * CPU time: Node 20 has no per-thread CPU clock (`process.cpuUsage()` is process-wide), so a
  * worker measures the wall time of its copy loop (`performance.now()` around it). The loop
