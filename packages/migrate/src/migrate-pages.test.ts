@@ -8,7 +8,7 @@ import {
   MR_SYSCALL,
   PAGE_SIZE,
 } from '@pagemig/folio';
-import { translate } from '@pagemig/mm';
+import { Balloon, translate } from '@pagemig/mm';
 import {
   THP_SIZE,
   expectClean,
@@ -96,6 +96,40 @@ describe('migratePages moves every kind of folio between nodes', () => {
     await migrateTo(eng, regionFolios(sys, region), 1);
     expect(memcg.usage).toBe(usage);
     for (const folio of regionFolios(sys, region)) expect(sys.memmap.memcg[folio]).toBe(memcg.id);
+    expectClean(sys);
+  });
+});
+
+describe('movable_ops pages', () => {
+  it('migrate through their driver, never through the batch copy, in every mode', async () => {
+    for (const mode of [MIGRATE_ASYNC, MIGRATE_SYNC] as const) {
+      const { sys, eng } = makeEngine();
+      const balloon = new Balloon(sys);
+      expect(balloon.inflate(0, 16)).toBe(16);
+      const pages = balloon.pages.toArray();
+      const batches = record<BatchCopyStartEvent>(sys, 'migrate_batch_copy_start');
+      const result = await migrateTo(eng, pages, 1, { mode, reason: MR_COMPACTION });
+      batches.stop();
+      expect(result.rc).toBe(0);
+      expect(result.nrSucceeded).toBe(16);
+      expect(batches.events).toEqual([]);
+      expect(balloon.size).toBe(16);
+      expect(balloon.pages.toArray().every((pfn) => sys.phys.pfnToNid(pfn) === 1)).toBe(true);
+      expect(pages.every((pfn) => sys.memmap.refcount[pfn] === 0)).toBe(true);
+      expectClean(sys);
+    }
+  });
+
+  it('a driver refusing the migration leaves the page in the balloon', async () => {
+    const { sys, eng } = makeEngine();
+    const balloon = new Balloon(sys);
+    balloon.inflate(0, 4);
+    const pages = balloon.pages.toArray();
+    balloon.failMigrate(-16, 100);
+    const result = await migrateTo(eng, pages, 1, { mode: MIGRATE_ASYNC, reason: MR_COMPACTION });
+    expect(result.rc).toBe(4);
+    expect(balloon.size).toBe(4);
+    expect(balloon.pages.toArray().every((pfn) => sys.phys.pfnToNid(pfn) === 0)).toBe(true);
     expectClean(sys);
   });
 });
