@@ -115,8 +115,6 @@ export type {
 export {
   /** An mtcopy migrator over N virtual threads (same split and tracepoints, copies inline). */
   createModelledMtcopy,
-  /** Zi Yan's CPU_MT_COPY batch split (as @pagemig/mtcopy's `mtcopySplit`). */
-  virtualThreadSplit,
 } from './modelled-mtcopy';
 export type {
   /** The modelled mtcopy driver. */

@@ -7,6 +7,7 @@
  * thread order with its bytes); the cost model turns them into per-thread timelines. `cpuNs` of a
  * slice is 0: nothing here is measured.
  */
+import { maxSlices, mtcopySplit } from '@pagemig/mtcopy';
 import { ENODEV, EOPNOTSUPP, KernelError, createModule, moduleIsLive, type Module, type Tracepoint } from '@pagemig/kernel';
 import { PAGE_SIZE } from '@pagemig/folio';
 import type { System } from '@pagemig/mm';
@@ -31,61 +32,6 @@ interface MtcopySliceEvent {
   cpuNs: number;
 }
 
-/** Most slices a split of `count` folios over `threads` threads produces. */
-function maxSlices(count: number, threads: number): number {
-  return count < threads ? count * threads : count;
-}
-
-/**
- * The split of Zi Yan's `CPU_MT_COPY` driver, as `@pagemig/mtcopy`'s `mtcopySplit()` does it
- * (a test checks they agree): fewer folios than threads → every thread copies its slice (the
- * 1/threads share rounded up to the alignment) of every folio; otherwise whole folios in
- * contiguous blocks, the first `count % threads` threads one more. Writes `[dst, src, pages]`
- * slices and each thread's slice range `[laneStart[t], laneStart[t + 1])`.
- */
-export function virtualThreadSplit(
-  dst: ArrayLike<number>,
-  src: ArrayLike<number>,
-  nrPages: ArrayLike<number>,
-  count: number,
-  threads: number,
-  alignPages: number,
-  desc: Int32Array,
-  laneStart: Int32Array,
-): number {
-  let n = 0;
-  if (count >= threads) {
-    const base = Math.floor(count / threads);
-    const rem = count % threads;
-    let folio = 0;
-    for (let t = 0; t < threads; t++) {
-      laneStart[t] = n;
-      const end = folio + base + (t < rem ? 1 : 0);
-      for (; folio < end; folio++, n++) {
-        desc[n * 3] = dst[folio]!;
-        desc[n * 3 + 1] = src[folio]!;
-        desc[n * 3 + 2] = nrPages[folio]!;
-      }
-    }
-  } else {
-    const mask = alignPages - 1;
-    for (let t = 0; t < threads; t++) {
-      laneStart[t] = n;
-      for (let i = 0; i < count; i++) {
-        const nr = nrPages[i]!;
-        const chunk = (Math.ceil(nr / threads) + mask) & ~mask;
-        const first = t * chunk;
-        if (first >= nr) continue;
-        desc[n * 3] = dst[i]! + first;
-        desc[n * 3 + 1] = src[i]! + first;
-        desc[n * 3 + 2] = Math.min(chunk, nr - first);
-        n++;
-      }
-    }
-  }
-  laneStart[threads] = n;
-  return n;
-}
 
 /** Options of `createModelledMtcopy()`. */
 export interface ModelledMtcopyOptions {
@@ -167,9 +113,9 @@ class Driver implements ModelledMtcopy {
     const memmap = this.sys.memmap;
     if (this.nrPages.length < count) this.nrPages = new Int32Array(count);
     for (let i = 0; i < count; i++) this.nrPages[i] = memmap.folioNrPages(src[i]!);
-    const words = maxSlices(count, threads) * 3;
+    const words = maxSlices(count, threads) * 3 /* mtcopy's SLICE_WORDS: dst, src, pages */;
     if (this.desc.length < words) this.desc = new Int32Array(words);
-    virtualThreadSplit(dst, src, this.nrPages, count, threads, this.alignPages, this.desc, this.laneStart);
+    mtcopySplit(dst, src, this.nrPages, count, threads, this.alignPages, this.desc, this.laneStart);
     if (this.tpDispatch.enabled) this.tpDispatch.emit({ batchId: ctx.batchId, threads, bytes: ctx.bytes });
     const phys = this.sys.phys;
     for (let t = 0; t < threads; t++) {
