@@ -5,10 +5,9 @@
  * threads run on a 2-core host and give the same numbers on every run.
  */
 import { cpus } from 'node:os';
-import { KernelError } from '@pagemig/kernel';
 import { HPAGE_PMD_SIZE, formatSize } from '@pagemig/folio';
 import { NR_MAX_BATCHED_MIGRATION } from '@pagemig/migrate';
-import { calibrateHost, getPreset, predictMovePages, type Preset } from '@pagemig/timing';
+import { PRESET_NAMES, calibrateHost, getPreset, predictMovePages, type Preset } from '@pagemig/timing';
 import { usageError } from '../cli-error';
 import type { BenchOptions, BenchPath } from './bench-options';
 import { createBenchWorld } from './bench-world';
@@ -18,11 +17,10 @@ import type { BenchProgress, BenchResult, BenchRow } from './run-bench';
 /** Loads a preset by name (`host` is measured on this machine first). */
 export async function loadModelPreset(name: string): Promise<Preset> {
   if (name === 'host') return calibrateHost();
-  try {
-    return getPreset(name);
-  } catch (error) {
-    throw usageError(`--model ${KernelError.isInstance(error) ? error.message : String(error)}`);
+  if (!(PRESET_NAMES as readonly string[]).includes(name)) {
+    throw usageError(`--model ${JSON.stringify(name)} is not accepted: give ${PRESET_NAMES.join(', ')} or host (measured on this machine first)`);
   }
+  return getPreset(name);
 }
 
 const TIMING_PATH: Record<BenchPath, 'baseline' | 'batch' | 'mtcopy' | 'dcbm'> = {
