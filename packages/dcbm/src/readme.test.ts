@@ -1,28 +1,15 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runReadmeExample } from '@pagemig/test-kit';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('README', () => {
-  it('the example runs against the built package, exits, and prints what the README says', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const block = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBeDefined();
-    const dist = join(root, 'dist', 'index.js');
-    expect(existsSync(dist), 'build the package first (pnpm build)').toBe(true);
-    // the file sits in this package's node_modules so the sibling packages resolve
-    const dir = join(root, 'node_modules', '.cache');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'readme-example.mjs');
-    writeFileSync(file, block!.replace("'@pagemig/dcbm'", JSON.stringify(pathToFileURL(dist).href)));
-    // the example must end by itself: the device's idle worker threads never keep Node alive
-    const out = execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
-    const printed = /It prints[^\n]*:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+  it('the example runs against the built package, exits by itself (idle device threads never keep Node alive), and prints what the README says', () => {
+    const { out, printed } = runReadmeExample(root, '@pagemig/dcbm');
     expect(printed).toBeDefined();
     const mask = (s: string) => s.replace(/device_ns=\d+/g, 'device_ns=N');
     expect(mask(out)).toBe(mask(printed!));
-  });
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DMA_CAP_ALL, DMA_INTERRUPT, DMA_MEMCPY, DMA_MEMCPY_SG, DMA_PRIVATE, dmaCapMask, dmaCapNames, dmaHasCap } from './dma-caps';
-import { expectKernelError } from './testing/dma-test-kit';
+import { expectKernelError } from '@pagemig/test-kit';
 
 describe('dma capability masks', () => {
   it('sets and tests bits like dma_cap_set / dma_has_cap', () => {

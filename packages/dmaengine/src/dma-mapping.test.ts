@@ -3,7 +3,7 @@ import { test, fc } from '@fast-check/vitest';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_NONE, DMA_TO_DEVICE, dmaMapSgtable, dmaUnmapSgtable } from './dma-mapping';
 import { createIommu } from './iommu';
 import { sgAllocTable, sgSetBuf, sgTableBytes, sgTableFromRegions, type SgTable } from './scatterlist';
-import { expectKernelError } from './testing/dma-test-kit';
+import { expectKernelError } from '@pagemig/test-kit';
 
 const PAGE = 4096;
 

@@ -7,7 +7,8 @@ import { DMA_MAX_COOKIE, DMA_MIN_COOKIE } from './dma-status';
 import { prepDmaMemcpy } from './dma-prep';
 import { dmaFindChannel, dmaReleaseChannel, dmaRequestChanByMask, dmaRequestChannel } from './dma-request';
 import { createSoftwareDmaDevice, type SoftwareDmaDevice } from './software-dma-device';
-import { expectKernelError, twoNodes } from './testing/dma-test-kit';
+import { expectKernelError } from '@pagemig/test-kit';
+import { twoNodes } from './testing/dma-test-kit';
 
 const devices: SoftwareDmaDevice[] = [];
 afterEach(async () => {

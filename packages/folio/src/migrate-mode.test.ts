@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectKernelError } from './testing/expect-kernel-error';
+import { expectKernelError } from '@pagemig/test-kit';
 import {
   MIGRATE_ASYNC,
   MIGRATE_SYNC_LIGHT,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { expectKernelError } from './testing/expect-kernel-error';
+import { expectKernelError } from '@pagemig/test-kit';
 import * as reasons from './migrate-reason';
 import {
   MR_COMPACTION,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { expectKernelError } from './testing/expect-kernel-error';
+import { expectKernelError } from '@pagemig/test-kit';
 import * as flags from './page-flags';
 import {
   PG_locked,

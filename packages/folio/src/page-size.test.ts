@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { EINVAL } from '@pagemig/kernel';
-import { expectKernelError } from './testing/expect-kernel-error';
+import { expectKernelError } from '@pagemig/test-kit';
 import {
   PAGE_SHIFT,
   PAGE_SIZE,

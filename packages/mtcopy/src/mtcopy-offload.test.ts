@@ -5,7 +5,8 @@ import { checkInvariants } from '@pagemig/mm';
 import { createMigrateEngine, type BatchCopyContext } from '@pagemig/migrate';
 import { createMigrateOffload, type Migrator, type OffloadBatchEvent } from '@pagemig/offload';
 import { createMtcopy, type MtcopyOffloadRegistry, type MtcopySliceEvent } from './mtcopy';
-import { allocPairs, checkSet, expectKernelErrorAsync, folioSum, freePairs, mapFolios, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
+import { expectKernelErrorAsync } from '@pagemig/test-kit';
+import { allocPairs, checkSet, folioSum, freePairs, mapFolios, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
 
 const DIR = '/sys/module/mtcopy/parameters';
 

@@ -4,7 +4,8 @@ import { MIGRATE_ASYNC, MR_SYSCALL, PAGE_SIZE } from '@pagemig/folio';
 import { checkInvariants } from '@pagemig/mm';
 import { createMigrateEngine, type BatchCopyContext } from '@pagemig/migrate';
 import { createMtcopy } from './mtcopy';
-import { allocPairs, checkSet, expectKernelError, expectKernelErrorAsync, folioSum, freePairs, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
+import { expectKernelError, expectKernelErrorAsync } from '@pagemig/test-kit';
+import { allocPairs, checkSet, folioSum, freePairs, mapSmallFolios, migrateSet, twoNodeSystem, unmapSet } from './testing/mtcopy-test-kit';
 
 const DIR = '/sys/module/mtcopy/parameters';
 

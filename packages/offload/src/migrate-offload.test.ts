@@ -4,7 +4,6 @@ import {
   EINVAL,
   ENODEV,
   EAGAIN,
-  KernelError,
   createModule,
   deleteModule,
   moduleRefcount,
@@ -21,20 +20,9 @@ import { createSystem } from '@pagemig/mm';
 import { MIGRATE_OFFLOAD_V5_REASONS } from './reason-policy';
 import { MigrateOffload, createMigrateOffload, migrateOffloadRegister, migrateOffloadUnregister } from './migrate-offload';
 import type { Migrator } from './migrator';
+import { expectKernelError } from '@pagemig/test-kit';
 import { gatedMigrator, makeFixture, syncMigrator, tick } from './testing/fixture';
 
-function expectKernelError(fn: () => unknown, code: string, ...fragments: string[]): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(KernelError.isInstance(thrown), `expected a KernelError, got ${String(thrown)}`).toBe(true);
-  const error = thrown as KernelError;
-  expect(error.code).toBe(code);
-  for (const f of fragments) expect(error.message).toContain(f);
-}
 
 function ctxOf(batchId: number): BatchCopyContext {
   return { batchId, reason: MR_SYSCALL, memcg: 1, hint: 'default', bytes: 0 };

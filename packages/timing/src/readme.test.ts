@@ -1,24 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runReadmeExample } from '@pagemig/test-kit';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('README', () => {
   it('the example runs against the built package and prints what the README says', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const block = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBeDefined();
-    const dist = join(root, 'dist', 'index.js');
-    expect(existsSync(dist), 'build the package first (pnpm build)').toBe(true);
-    const dir = join(root, 'node_modules', '.cache');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'readme-example.mjs');
-    writeFileSync(file, block!.replace("'@pagemig/timing'", JSON.stringify(pathToFileURL(dist).href)));
-    const out = execFileSync(process.execPath, [file], { encoding: 'utf8' });
-    const printed = /It prints[^\n]*:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    const { out, printed } = runReadmeExample(root, '@pagemig/timing');
+    expect(printed).toBeDefined();
     expect(out).toBe(printed);
   }, 60_000);
 });

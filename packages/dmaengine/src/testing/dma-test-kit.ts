@@ -1,10 +1,8 @@
 /**
- * Test support (not exported from the package): a two-node memory, seeded fills, checksums,
- * KernelError assertions and a tracepoint recorder.
+ * Test support (not exported from the package): a two-node memory, seeded fills, checksums
+ * and a tracepoint recorder.
  */
-import { expect } from 'vitest';
-import { KernelError, Prng } from '@pagemig/kernel';
-import type { ErrnoName } from '@pagemig/kernel';
+import { Prng } from '@pagemig/kernel';
 import { PAGE_SIZE } from '@pagemig/folio';
 import { PhysMem } from '@pagemig/mm';
 import type { DmaEngine } from '../dma-engine';
@@ -55,20 +53,6 @@ export function readMem(phys: PhysMem, addr: number, len: number): Uint8Array {
   return out;
 }
 
-/** Runs `fn`, expects a KernelError with `code` and message fragments; returns the message. */
-export function expectKernelError(fn: () => unknown, code: ErrnoName, ...fragments: string[]): string {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(KernelError.isInstance(thrown), `expected a KernelError, got ${String(thrown)}`).toBe(true);
-  const error = thrown as KernelError;
-  expect(error.code).toBe(code);
-  for (const fragment of fragments) expect(error.message).toContain(fragment);
-  return error.message;
-}
 
 /** One recorded tracepoint event. */
 export interface TraceEvent {

@@ -2,11 +2,10 @@
  * Test support (not exported from the package): a two-node system, mapped anonymous folios of
  * chosen orders filled with seeded bytes, a migration pass (isolate → migratePages → putback)
  * and a check that every folio still holds its bytes, plus unmapped folio pairs for driving
- * `offloadCopy()` directly, and KernelError assertions.
+ * `offloadCopy()` directly.
  */
 import { createHash } from 'node:crypto';
-import { expect } from 'vitest';
-import { KernelError, Prng, type ErrnoName } from '@pagemig/kernel';
+import { Prng } from '@pagemig/kernel';
 import { HPAGE_PMD_ORDER, PAGE_SIZE, formatSize, type MigrateMode, type MigrateReason } from '@pagemig/folio';
 import {
   FolioList,
@@ -189,32 +188,4 @@ export function freePairs(sys: System, pairs: FolioPairs): void {
   }
 }
 
-/** Awaits `promise`, expects a KernelError with `code` and message fragments; returns the message. */
-export async function expectKernelErrorAsync(promise: Promise<unknown>, code: ErrnoName, ...fragments: string[]): Promise<string> {
-  let thrown: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    thrown = error;
-  }
-  expect(KernelError.isInstance(thrown), `expected a KernelError, got ${String(thrown)}`).toBe(true);
-  const error = thrown as KernelError;
-  expect(error.code).toBe(code);
-  for (const fragment of fragments) expect(error.message).toContain(fragment);
-  return error.message;
-}
 
-/** Runs `fn`, expects a KernelError with `code` and message fragments; returns the message. */
-export function expectKernelError(fn: () => unknown, code: ErrnoName, ...fragments: string[]): string {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(KernelError.isInstance(thrown), `expected a KernelError, got ${String(thrown)}`).toBe(true);
-  const error = thrown as KernelError;
-  expect(error.code).toBe(code);
-  for (const fragment of fragments) expect(error.message).toContain(fragment);
-  return error.message;
-}
