@@ -97,16 +97,9 @@ class CompactControl {
 
   /** Turns a free block into a target folio with one reference (`post_alloc_hook()` + `prep_compound_page()`). */
   private prepTarget(pfn: number, order: number): number {
-    const sys = this.eng.sys;
-    const m = sys.memmap;
-    sys.alloc.prepNewPages(pfn, order, 0);
-    m.prepCompound(pfn, order);
-    m.refcount[pfn] = 1;
-    m.mapcount[pfn] = 0;
-    m.mapping[pfn] = 0;
-    m.index[pfn] = 0;
-    m.private[pfn] = 0;
-    m.memcg[pfn] = NO_MEMCG;
+    const alloc = this.eng.sys.alloc;
+    alloc.prepNewPages(pfn, order, 0, order > 0);
+    alloc.initFolio(pfn, order, NO_MEMCG);
     return pfn;
   }
 

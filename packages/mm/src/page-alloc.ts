@@ -128,6 +128,15 @@ export class PageAlloc {
       this.memcgs.uncharge(memcg, nr);
       return NIL;
     }
+    this.initFolio(folio, order, memcg);
+    return folio;
+  }
+
+  /**
+   * Makes a freshly taken block a folio with one reference, charged to `memcg` (the part of
+   * `post_alloc_hook()` + `prep_compound_page()` after the frames were prepared).
+   */
+  initFolio(folio: number, order: number, memcg: number): void {
     const mm = this.memmap;
     mm.prepCompound(folio, order);
     mm.refcount[folio] = 1;
@@ -136,7 +145,6 @@ export class PageAlloc {
     mm.index[folio] = 0;
     mm.private[folio] = 0;
     mm.memcg[folio] = memcg;
-    return folio;
   }
 
   /** Drops a reference and frees the folio at zero (mirrors `folio_put()`). */
