@@ -12,13 +12,15 @@
 //
 // Reported per variant: end-to-end migration GB/s, copy-phase GB/s (migrate_batch_copy_start → _end,
 // where the seam copies), ratios against cpu, the driver's main-thread work per folio (tables,
-// mapping, prep, submit, issue; from dcbm's setupNs counter) and its device time. Also the host's
+// mapping, prep, submit, issue; from dcbm's setupNs counter), its device time, and the device's
+// interrupts and doorbells per pass (all channels; ringStats). Also the host's
 // raw copy ceiling: one thread vs two threads copying 128 MiB between node buffers. Medians and the
 // best pass are both reported: the host is shared, and the best pass is the least disturbed one.
 // Prints a table and writes bench-results/dcbm.json. Not a test: nothing here asserts speed.
 //
 //   pnpm bench                     (from packages/dcbm; turbo builds the dependencies first)
 //   node bench/dcbm-bench.mjs --quick
+//   node bench/dcbm-bench.mjs --case 2M     (one case only; the ceiling is always measured)
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -34,6 +36,8 @@ import { DMA_FROM_DEVICE, DMA_INTERRUPT, DMA_MEMCPY, DMA_MEMCPY_SG, DMA_TO_DEVIC
 import { createDcbm, dcbmBuildSgTables } from '../dist/index.js';
 
 const quick = process.argv.includes('--quick');
+const caseArg = process.argv.indexOf('--case');
+const onlyCase = caseArg >= 0 ? process.argv[caseArg + 1] : null;
 const here = dirname(fileURLToPath(import.meta.url));
 const MiB = 1 << 20;
 
@@ -273,6 +277,7 @@ const results = {
 }
 
 for (const c of CASES) {
+  if (onlyCase !== null && c.name !== onlyCase) continue;
   const env = setup(c.order, c.count);
   const { sys } = env;
   const eng = createMigrateEngine(sys, { nrMaxBatchedMigration: c.batchPages });
@@ -308,11 +313,11 @@ for (const c of CASES) {
   const timer = copyPhaseTimer(sys);
 
   const variants = [
-    { id: 'cpu', driver: null, chans: 0 },
-    { id: 'dcbm-1ch', driver: dcbm, chans: 1 },
-    { id: 'dcbm-2ch', driver: dcbm, chans: 2 },
-    { id: 'dcbm-2ch-sg', driver: dcbmSg, chans: 2 },
-    ...(c.order === 0 ? [{ id: `dcbm-2ch-ring${DEEP_RING}`, driver: dcbmDeep, chans: 2 }] : []),
+    { id: 'cpu', driver: null, dev: null, chans: 0 },
+    { id: 'dcbm-1ch', driver: dcbm, dev, chans: 1 },
+    { id: 'dcbm-2ch', driver: dcbm, dev, chans: 2 },
+    { id: 'dcbm-2ch-sg', driver: dcbmSg, dev: devSg, chans: 2 },
+    ...(c.order === 0 ? [{ id: `dcbm-2ch-ring${DEEP_RING}`, driver: dcbmDeep, dev: devDeep, chans: 2 }] : []),
   ];
   let active = null;
   const use = async (v) => {
@@ -325,7 +330,9 @@ for (const c of CASES) {
   };
   let nid = 0;
   const flip = () => (nid = 1 - nid);
-  const samples = Object.fromEntries(variants.map((v) => [v.id, { ns: [], copyNs: [], setupNs: 0, setupFolios: 0, deviceNs: 0, batches: 0, descriptors: 0 }]));
+  const samples = Object.fromEntries(variants.map((v) => [v.id, { ns: [], copyNs: [], setupNs: 0, setupFolios: 0, deviceNs: 0, batches: 0, descriptors: 0, interrupts: 0, doorbells: 0 }]));
+  // interrupts and doorbells of a device, summed over its channels
+  const ringTotals = (d) => d.channels.reduce((t, ch) => ({ interrupts: t.interrupts + d.ringStats(ch).interrupts, doorbells: t.doorbells + d.ringStats(ch).doorbells }), { interrupts: 0, doorbells: 0 });
   // warm-up: every variant once in each direction (JIT, worker start, first touch of sections)
   for (const v of variants) {
     await use(v);
@@ -336,6 +343,7 @@ for (const c of CASES) {
     for (const v of variants) {
       await use(v);
       const before = v.driver?.stats();
+      const ringBefore = v.dev === null ? null : ringTotals(v.dev);
       const s = await pass(env, eng, timer, flip());
       const acc = samples[v.id];
       acc.ns.push(s.ns);
@@ -348,6 +356,9 @@ for (const c of CASES) {
         acc.deviceNs += after.deviceNs - before.deviceNs;
         acc.batches += after.batches - before.batches;
         acc.descriptors += after.descriptors - before.descriptors;
+        const ringAfter = ringTotals(v.dev);
+        acc.interrupts += ringAfter.interrupts - ringBefore.interrupts;
+        acc.doorbells += ringAfter.doorbells - ringBefore.doorbells;
       }
     }
   }
@@ -384,6 +395,8 @@ for (const c of CASES) {
             deviceMsPerPass: acc.deviceNs / c.reps / 1e6,
             batchesPerPass: acc.batches / c.reps,
             descriptorsPerPass: acc.descriptors / c.reps,
+            interruptsPerPass: acc.interrupts / c.reps,
+            doorbellsPerPass: acc.doorbells / c.reps,
           }),
       passesMs: acc.ns.map((x) => x / 1e6),
       copyMs: acc.copyNs.map((x) => x / 1e6),
@@ -412,11 +425,11 @@ console.log(
     `${f(ce.twoWorkersGBps4K.gbps)} [${f(ce.twoWorkersGBps4K.best)}] (4 KiB)`,
 );
 console.log('medians (best of the passes in brackets); x cpu = ratio to the cpu variant of the same case');
-console.log(`${'case'.padEnd(4)} ${'variant'.padEnd(17)} ${pad('migr GB/s', 14)} ${pad('x cpu', 12)} ${pad('copy GB/s', 14)} ${pad('x cpu', 12)} ${pad('µs/folio', 9)} ${pad('dev ms', 8)} ${pad('batches', 8)} ${pad('descs', 7)}`);
+console.log(`${'case'.padEnd(4)} ${'variant'.padEnd(17)} ${pad('migr GB/s', 14)} ${pad('x cpu', 12)} ${pad('copy GB/s', 14)} ${pad('x cpu', 12)} ${pad('µs/folio', 9)} ${pad('dev ms', 8)} ${pad('batches', 8)} ${pad('descs', 7)} ${pad('irqs', 6)} ${pad('bells', 6)}`);
 for (const row of results.cases) {
   for (const [id, v] of Object.entries(row.variants)) {
     console.log(
-      `${row.case.padEnd(4)} ${id.padEnd(17)} ${pad(`${f(v.migrateGBps)} [${f(v.bestMigrateGBps)}]`, 14)} ${pad(`${f(v.migrateRatio)} [${f(v.bestMigrateRatio)}]`, 12)} ${pad(`${f(v.copyGBps)} [${f(v.bestCopyGBps)}]`, 14)} ${pad(`${f(v.copyRatio)} [${f(v.bestCopyRatio)}]`, 12)} ${pad(f(v.driverUsPerFolio, 3), 9)} ${pad(f(v.deviceMsPerPass, 1), 8)} ${pad(v.batchesPerPass ?? '', 8)} ${pad(v.descriptorsPerPass ?? '', 7)}`,
+      `${row.case.padEnd(4)} ${id.padEnd(17)} ${pad(`${f(v.migrateGBps)} [${f(v.bestMigrateGBps)}]`, 14)} ${pad(`${f(v.migrateRatio)} [${f(v.bestMigrateRatio)}]`, 12)} ${pad(`${f(v.copyGBps)} [${f(v.bestCopyGBps)}]`, 14)} ${pad(`${f(v.copyRatio)} [${f(v.bestCopyRatio)}]`, 12)} ${pad(f(v.driverUsPerFolio, 3), 9)} ${pad(f(v.deviceMsPerPass, 1), 8)} ${pad(v.batchesPerPass ?? '', 8)} ${pad(v.descriptorsPerPass ?? '', 7)} ${pad(v.interruptsPerPass === undefined ? '' : f(v.interruptsPerPass, 0), 6)} ${pad(v.doorbellsPerPass === undefined ? '' : f(v.doorbellsPerPass, 0), 6)}`,
     );
   }
 }

@@ -58,6 +58,8 @@ export class DmaChan {
   stateGeneration = 0;
   /** Wake-ups for `dmaSyncWait()` and friends; called after every completion. */
   private readonly waiters = new Set<() => void>();
+  /** The waiters as of the last change, so a wake-up round needs no copy (rebuilt after add/remove). */
+  private waiterList: (() => void)[] | null = null;
 
   /** Providers create their channels when they build the device. */
   constructor(device: DmaDevice, chanId: number) {
@@ -68,7 +70,11 @@ export class DmaChan {
   /** Adds a function called after each completion or state change of this channel; returns its remover. */
   addWaiter(wake: () => void): () => void {
     this.waiters.add(wake);
-    return () => this.waiters.delete(wake);
+    this.waiterList = null;
+    return () => {
+      this.waiterList = null;
+      return this.waiters.delete(wake);
+    };
   }
 
   /** Providers call it when the channel pauses, halts, resumes or is terminated: waiters re-check their status. */
@@ -77,10 +83,11 @@ export class DmaChan {
     this.wakeWaiters();
   }
 
-  /** Calls the waiters (after a completion). */
+  /** Calls the waiters present when the round starts (after a completion); no allocation unless they changed. */
   wakeWaiters(): void {
     if (this.waiters.size === 0) return;
-    for (const wake of [...this.waiters]) wake();
+    const list = (this.waiterList ??= [...this.waiters]);
+    for (let i = 0; i < list.length; i++) (list[i] as () => void)();
   }
 
   /** @internal Records the outcome of a completed cookie. */

@@ -1,11 +1,14 @@
 /**
  * The engine of one software DMA channel, run on its own worker thread (built as a separate ESM
  * entry, `dist/dma-channel-worker.js`). It sleeps on the doorbell word with `Atomics.wait`, fetches
- * the chain of records the driver published, executes them as real copies between node memory
- * sections through a `PhysMemView`, writes one completion entry per record and raises an interrupt
- * (`Atomics.notify` on `H_IRQ`) after descriptors flagged DMA_PREP_INTERRUPT, at the end of every
- * chain, and when it stalls, halts or acknowledges an abort. Memory updates (new sections) arrive on
- * a MessagePort that it drains synchronously after every fetch, so it never needs its event loop.
+ * the records the driver published one chain at a time (refilling its ring from the shared queue
+ * without waiting for the driver), executes them as real copies between node memory sections
+ * through a `PhysMemView`, writes one completion entry per record and raises an interrupt
+ * (`Atomics.notify` on `H_IRQ`) after descriptors flagged DMA_PREP_INTERRUPT and at the end of a
+ * chain that published completions (both coalesced while more work is ready, see
+ * dma-irq-coalesce.ts), after a fetch while the driver holds descriptors that did not fit, and when
+ * it stalls, halts or acknowledges an abort. Memory updates (new sections) arrive on a MessagePort
+ * that it drains synchronously after every fetch, so it never needs its event loop.
  *
  * Record execution honours the injected fault carried in the record (see dma-fault.ts).
  */
@@ -57,11 +60,14 @@ import {
   R_STALL_MS,
   ringLayout,
 } from './dma-ring';
+import { DmaIrqCoalescer } from './dma-irq-coalesce';
 
 /** What the driver passes in `workerData`. */
 export interface DmaChannelWorkerData {
   readonly buffer: SharedArrayBuffer;
   readonly depth: number;
+  /** Interrupt coalescing window in ms (see dma-irq-coalesce.ts). */
+  readonly irqCoalesceMs: number;
   readonly share: PhysMemShare;
   readonly port: MessagePort;
 }
@@ -78,7 +84,7 @@ const h = L.header;
 const i32 = L.i32;
 const f64 = L.f64;
 const depth = L.depth;
-const mask = depth - 1;
+const mask = L.slots - 1;
 const compMask = L.compDepth - 1;
 const port = data.port;
 
@@ -161,10 +167,20 @@ let head = Atomics.load(h, H_HEAD);
 let compTail = Atomics.load(h, H_COMP_TAIL);
 let ackedAbort = Atomics.load(h, H_ABORT_ACK);
 let releaseUsed = Atomics.load(h, H_RELEASE_USED);
+const coalescer = new DmaIrqCoalescer(data.irqCoalesceMs);
+/** Completions published since the last interrupt. */
+let unsignalled = false;
 
 function irq(): void {
+  coalescer.raised();
+  unsignalled = false;
   Atomics.add(h, H_IRQ, 1);
   Atomics.notify(h, H_IRQ);
+}
+
+/** A completion asks for an interrupt: raised now, or later when more work is ready (coalescing). */
+function requestIrq(moreWork: boolean): void {
+  if (!moreWork || coalescer.request(performance.now())) irq();
 }
 
 function stopRequested(): boolean {
@@ -194,6 +210,7 @@ function publish(cookie: number, result: number, residue: number, len: number): 
   i32[base + C_LEN] = len;
   compTail = (compTail + 1) | 0;
   Atomics.store(h, H_COMP_TAIL, compTail);
+  unsignalled = true;
 }
 
 /**
@@ -202,6 +219,7 @@ function publish(cookie: number, result: number, residue: number, len: number): 
  * or the wait sees the new doorbell value (both sides use sequentially consistent atomics).
  */
 function sleep(bell: number, ms: number): void {
+  if (coalescer.pending) irq(); // never sleep on undelivered completions
   Atomics.store(h, H_SLEEPING, 1);
   if (ms > 0) Atomics.wait(h, H_DOORBELL, bell, ms);
   else Atomics.wait(h, H_DOORBELL, bell);
@@ -322,7 +340,7 @@ function runChain(n: number): void {
     }
     execute(i);
     Atomics.add(h, H_EXECUTED, 1);
-    if (((cFlags[i] as number) & PREP_INTERRUPT) !== 0) irq();
+    if (((cFlags[i] as number) & PREP_INTERRUPT) !== 0) requestIrq(r + 1 < n || Atomics.load(h, H_TAIL) !== head);
   }
 }
 
@@ -369,7 +387,8 @@ function main(): void {
     if (Atomics.load(h, H_SPACE_WANTED) !== 0) irq();
     drainPort();
     runChain(n);
-    irq();
+    // End of chain: completions of records without DMA_PREP_INTERRUPT still need an interrupt.
+    if (unsignalled) requestIrq(Atomics.load(h, H_TAIL) !== head);
   }
   port.close();
 }

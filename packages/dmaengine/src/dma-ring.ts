@@ -3,15 +3,19 @@
  * and the channel worker (the engine). One SharedArrayBuffer holds:
  *
  * - a header of Int32 control words (indices, doorbell, interrupt counter, abort/stall/halt state);
- * - the descriptor ring: `depth` fixed-size records of 64 bytes (opcode, flags, cookie, len, fault,
- *   fault argument, execution rank, stall time, src, dst as float64);
- * - the completion queue: `2 * depth` entries of 16 bytes (cookie, result, residue).
+ * - the descriptor queue: `slots` fixed-size records of 64 bytes (opcode, flags, cookie, len, fault,
+ *   fault argument, execution rank, stall time, src, dst as float64). Its first `depth` unfetched
+ *   records are the hardware ring; the rest is the driver's software queue (PTDMA's pending list),
+ *   kept in shared memory so the engine refills its ring from it without a round trip through the
+ *   main thread;
+ * - the completion queue: `2 * slots` entries of 16 bytes (cookie, result, residue, len).
  *
- * The driver writes records at `tail` and publishes them with one atomic store of `H_TAIL` plus a
- * doorbell (`Atomics.notify` on `H_DOORBELL`). The engine fetches up to `tail`, frees the slots by
+ * The driver writes records at `tail`, in chains of at most `depth` records (the last one flagged
+ * `REC_CHAIN_END`), and publishes them with one atomic store of `H_TAIL` plus a doorbell
+ * (`Atomics.notify` on `H_DOORBELL`). The engine fetches one chain at a time, frees its slots by
  * storing `H_HEAD`, executes, appends completions and publishes them with `H_COMP_TAIL`, then
  * raises an "interrupt": `H_IRQ` is incremented and notified, which resolves the driver's
- * `Atomics.waitAsync`. The driver never puts more than `2 * depth` records in the engine's hands,
+ * `Atomics.waitAsync`. The driver never puts more than `2 * slots` records in the engine's hands,
  * so the completion queue cannot overflow.
  */
 
@@ -48,7 +52,7 @@ export const H_HALTED = 10;
 export const H_PAUSED = 11;
 /** Header word: 1 asks the engine to exit. */
 export const H_STOP = 12;
-/** Header word: 1 while the driver has descriptors waiting for ring space (engine interrupts after each fetch). */
+/** Header word: 1 while the driver holds descriptors that did not fit in the shared queue (engine interrupts after each fetch). */
 export const H_SPACE_WANTED = 13;
 /** Header word: records executed by the engine (statistics). */
 export const H_EXECUTED = 14;
@@ -94,7 +98,7 @@ export const C_LEN = 3;
 /** Opcode: memory copy. */
 export const OP_MEMCPY = 1;
 
-/** Record flag: last record of a chain (what one doorbell published). */
+/** Record flag: last record of a chain (at most `depth` records of what one doorbell published). */
 export const REC_CHAIN_END = 1 << 16;
 
 /** Fault: none. */
@@ -120,9 +124,18 @@ export const FAULT_WRITE_OUTSIDE = 9;
 /** Planted bug: copy correctly, then clobber arg bytes of the source. */
 export const FAULT_SRC_OVERWRITE = 10;
 
+/**
+ * Records of the shared descriptor queue (ring plus software queue) when the ring is smaller: enough
+ * for a migration batch of 512 base pages per channel, 64 KiB per channel.
+ */
+export const SHARED_QUEUE_RECORDS = 1024;
+
 /** Sizes and views of a channel buffer. */
 export interface RingLayout {
+  /** Ring entries: the most records the engine fetches at once (one chain). */
   readonly depth: number;
+  /** Record slots of the shared queue (a power of two, at least `depth`). */
+  readonly slots: number;
   readonly compDepth: number;
   readonly header: Int32Array;
   /** Int32 view of the whole buffer (records start at `RING_HEADER_BYTES / 4`). */
@@ -135,21 +148,29 @@ export interface RingLayout {
   readonly compBase: number;
 }
 
-/** Bytes of the buffer of a ring with `depth` records. */
-export function ringBytes(depth: number): number {
-  return RING_HEADER_BYTES + depth * RING_RECORD_BYTES + 2 * depth * RING_COMPLETION_BYTES;
+/** Record slots of the shared queue of a ring with `depth` entries (both powers of two). */
+export function ringSlots(depth: number): number {
+  return Math.max(depth, SHARED_QUEUE_RECORDS);
 }
 
-/** Views over a channel buffer of a ring with `depth` records (a power of two). */
+/** Bytes of the buffer of a ring with `depth` entries. */
+export function ringBytes(depth: number): number {
+  const slots = ringSlots(depth);
+  return RING_HEADER_BYTES + slots * RING_RECORD_BYTES + 2 * slots * RING_COMPLETION_BYTES;
+}
+
+/** Views over a channel buffer of a ring with `depth` entries (a power of two). */
 export function ringLayout(buffer: SharedArrayBuffer, depth: number): RingLayout {
   const i32 = new Int32Array(buffer);
+  const slots = ringSlots(depth);
   return {
     depth,
-    compDepth: 2 * depth,
+    slots,
+    compDepth: 2 * slots,
     header: i32,
     i32,
     f64: new Float64Array(buffer),
     recordBase: RING_HEADER_BYTES / 4,
-    compBase: (RING_HEADER_BYTES + depth * RING_RECORD_BYTES) / 4,
+    compBase: (RING_HEADER_BYTES + slots * RING_RECORD_BYTES) / 4,
   };
 }

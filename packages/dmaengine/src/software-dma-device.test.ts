@@ -131,6 +131,60 @@ describe('software DMA device', () => {
     expect(memChecksum(phys, nodeAddr(phys, 1), n * 4096)).toBe(checksum(src));
   });
 
+  it('refills the ring from the shared queue by itself: one doorbell for a batch of many chains', async () => {
+    const { engine, phys, dev } = setup({ ringDepth: 4, irqCoalesceUs: 1_000_000 });
+    const chan = take(engine);
+    const n = 40;
+    const src = fillRandom(phys, nodeAddr(phys, 0), n * 4096, 31);
+    const done: number[] = [];
+    const cookies: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // every descriptor asks for an interrupt, as dcbm's completion=each does
+      const tx = prepDmaMemcpy(chan, nodeAddr(phys, 1, i * 4096), nodeAddr(phys, 0, i * 4096), 4096, DMA_PREP_INTERRUPT | DMA_CTRL_ACK)!;
+      tx.callback = () => done.push(chan.completedCookie);
+      cookies.push(dmaengineSubmit(tx));
+    }
+    expect(await dmaSyncWait(chan, cookies.at(-1)!, LONG)).toBe(DMA_COMPLETE);
+    const stats = dev.ringStats(chan);
+    expect(stats.doorbells).toBe(1); // ten chains of four, no refill round trip through the driver
+    expect([stats.produced, stats.fetched, stats.executed, stats.softwareQueued]).toEqual([n, n, n, 0]);
+    expect(stats.maxSoftwareQueued).toBeGreaterThan(n / 2); // queued behind the ring at issue
+    // coalesced: far fewer interrupts than descriptors asking for one, yet every callback ran
+    expect(stats.interrupts).toBeLessThan(n / 4);
+    expect(done).toEqual(cookies);
+    expect(memChecksum(phys, nodeAddr(phys, 1), n * 4096)).toBe(checksum(src));
+  });
+
+  it('with irqCoalesceUs 0 raises one interrupt per DMA_PREP_INTERRUPT descriptor', async () => {
+    const { engine, phys, dev } = setup({ ringDepth: 4, irqCoalesceUs: 0 });
+    const chan = take(engine);
+    const n = 12;
+    const cookies: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const tx = prepDmaMemcpy(chan, nodeAddr(phys, 1, i * 64), nodeAddr(phys, 0, i * 64), 64, DMA_PREP_INTERRUPT)!;
+      cookies.push(dmaengineSubmit(tx));
+    }
+    expect(await dmaSyncWait(chan, cookies.at(-1)!, LONG)).toBe(DMA_COMPLETE);
+    expect(dev.irqCoalesceUs).toBe(0);
+    expect(dev.ringStats(chan).interrupts).toBeGreaterThanOrEqual(n);
+  });
+
+  it('keeps descriptors that do not fit in the shared queue in software and moves them in as the engine fetches', async () => {
+    const { engine, phys, dev } = setup({ ringDepth: 4 });
+    const chan = take(engine);
+    const n = 1500; // more records than the shared queue holds
+    const size = 64;
+    const src = fillRandom(phys, nodeAddr(phys, 0), n * size, 41);
+    const cookies = submitCopies(chan, phys, n, size);
+    expect(await dmaSyncWait(chan, cookies.at(-1)!, LONG)).toBe(DMA_COMPLETE);
+    const stats = dev.ringStats(chan);
+    expect(stats.maxSoftwareQueued).toBeGreaterThan(1024);
+    expect(stats.doorbells).toBeGreaterThan(1); // the driver moved the rest in from its interrupts
+    expect([stats.produced, stats.fetched, stats.executed, stats.softwareQueued]).toEqual([n, n, n, 0]);
+    for (const c of cookies) expect(dmaengineTxStatus(chan, c)).toEqual({ status: DMA_COMPLETE, residue: 0 });
+    expect(memChecksum(phys, nodeAddr(phys, 1), n * size)).toBe(checksum(src));
+  });
+
   it('calls back only from the completion path, never inside submit or issue, with result and residue', async () => {
     const { engine, phys } = setup();
     const chan = take(engine);

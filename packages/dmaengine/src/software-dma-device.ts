@@ -1,8 +1,9 @@
 /**
  * A software DMA device shaped like hardware (PTDMA-like by default): per channel a descriptor ring
- * in a SharedArrayBuffer, a software queue in front of the ring when it is full (like PTDMA's pending
- * list), a doorbell, and one worker thread that executes the descriptors as real copies between node
- * memory sections. See dma-ring.ts for the shared layout and dma-channel-worker.ts for the engine.
+ * in a SharedArrayBuffer, the software queue behind it (PTDMA's pending list) in the same shared
+ * buffer so the engine refills its ring without a round trip through the main thread, a doorbell,
+ * and one worker thread that executes the descriptors as real copies between node memory sections.
+ * See dma-ring.ts for the shared layout and dma-channel-worker.ts for the engine.
  *
  * Threading and completion delivery (what a driver author must know):
  * - Everything here runs on the main thread; only the copies run on the channel's worker, which is
@@ -12,8 +13,10 @@
  *   interrupt word, and the driver sleeps on it with `Atomics.waitAsync` (one pending wait per busy
  *   channel). Chosen over worker messages because one wake-up can reap many completions (interrupt
  *   coalescing), nothing is structured-cloned per descriptor, and the status never leaves the shared
- *   buffer. The worker interrupts after DMA_PREP_INTERRUPT descriptors, at the end of each chain,
- *   when the driver waits for ring space, and when it stalls, halts or acknowledges an abort.
+ *   buffer. The worker interrupts after DMA_PREP_INTERRUPT descriptors and at the end of each
+ *   chain, coalesced while it has more work ready (at most `irqCoalesceUs` late), after a fetch while
+ *   the driver holds descriptors that did not fit in the shared queue, and when it stalls, halts or
+ *   acknowledges an abort.
  * - Callbacks run on the main thread from that completion path, never inside submit or issue.
  * - Memory: records carry physical addresses. The device materializes destination sections at prep
  *   time and sends the worker a fresh `phys.share()` before the doorbell whenever
@@ -100,6 +103,12 @@ export interface SoftwareDmaDeviceOptions {
   readonly iommu?: IommuOptions;
   /** log2 of the copy alignment the device advertises (`copy_align`, default 0). */
   readonly copyAlign?: number;
+  /**
+   * Interrupt coalescing window in µs (default 1000): while the engine has more work ready, the
+   * interrupt a completion asks for waits at most this long; 0 raises one per DMA_PREP_INTERRUPT
+   * descriptor (PTDMA). Completions themselves are published at once.
+   */
+  readonly irqCoalesceUs?: number;
 }
 
 /** Counters of one channel's ring, for tests and benchmarks. */
@@ -111,9 +120,9 @@ export interface SoftwareDmaRingStats {
   readonly fetched: number;
   /** Records executed by the engine. */
   readonly executed: number;
-  /** Descriptors waiting in the software queue now. */
+  /** Records waiting in the software queue now (behind the ring; a memcpy_sg counts its pieces). */
   readonly softwareQueued: number;
-  /** Largest software queue seen. */
+  /** Largest software queue seen (after an issue). */
   readonly maxSoftwareQueued: number;
   /** Doorbells rung. */
   readonly doorbells: number;
@@ -129,6 +138,8 @@ export interface SoftwareDmaDevice extends DmaDevice {
   readonly iommu: Iommu;
   readonly ringDepth: number;
   readonly completionOrder: DmaCompletionOrder;
+  /** Interrupt coalescing window in µs (0: one interrupt per DMA_PREP_INTERRUPT descriptor). */
+  readonly irqCoalesceUs: number;
   /** Adds a fault rule for descriptors submitted from now on; throws EINVAL for a bad rule. */
   injectFault(spec: DmaFaultSpec): void;
   /** Removes every fault rule. */
@@ -169,6 +180,9 @@ class SwDesc extends DmaAsyncTxDescriptor {
   stallMs = 0;
 }
 
+/** Default interrupt coalescing window: 1 ms, a few interrupts per 2 MiB-folio batch instead of one per folio. */
+const DEFAULT_IRQ_COALESCE_US = 1000;
+
 const WORKER_URL = new URL('../dist/dma-channel-worker.js', import.meta.url);
 
 /** The parent's Node options minus those that only make sense for the main entry (`--input-type` breaks a file worker). */
@@ -200,13 +214,19 @@ class SwChan {
   private irqSeen = 0;
   private sentGeneration = -1;
   private stopping: Promise<void> | null = null;
-  /** Submitted, not issued. */
-  submitted: SwDesc[] = [];
-  /** Issued, waiting for ring space (starting at `swqHead`). */
-  swq: SwDesc[] = [];
-  swqHead = 0;
-  /** Issued and not completed, by cookie. */
-  readonly active = new Map<DmaCookie, SwDesc>();
+  /**
+   * Descriptors not yet (fully) written to the shared queue, in submission order, from `queueHead`:
+   * those before `issuedEnd` are issued, the rest only submitted. Issuing moves the mark, so it costs
+   * nothing per descriptor. Issued, unfinished descriptors are found through `chan.inProgress`.
+   */
+  private queue: SwDesc[] = [];
+  private queueHead = 0;
+  private issuedEnd = 0;
+  /** Records of the issued descriptors still in `queue`, and of the submitted ones. */
+  private queuedRecords = 0;
+  private submittedRecords = 0;
+  /** Issued descriptors not completed yet. */
+  private nActive = 0;
   /** Records in the engine's hands (written, not reaped). */
   hwCount = 0;
   tail = 0;
@@ -244,7 +264,7 @@ class SwChan {
 
   /** Outstanding work that needs the worker and the interrupt. */
   private busy(): boolean {
-    return this.active.size > 0 || this.ackWaiters.length > 0 || this.stallWaiters.length > 0 || this.starting !== null;
+    return this.nActive > 0 || this.ackWaiters.length > 0 || this.stallWaiters.length > 0 || this.starting !== null;
   }
 
   private updateRef(): void {
@@ -281,7 +301,7 @@ class SwChan {
     this.readyBase = Atomics.load(h, H_READY);
     const worker = new Worker(WORKER_URL, {
       execArgv: workerExecArgv(),
-      workerData: { buffer: this.buffer, depth: this.dev.ringDepth, share: phys.share(), port: port2 },
+      workerData: { buffer: this.buffer, depth: this.dev.ringDepth, irqCoalesceMs: this.dev.irqCoalesceUs / 1000, share: phys.share(), port: port2 },
       transferList: [port2],
       name: `${this.dev.name}/${this.chan.chanId}`,
     });
@@ -320,41 +340,47 @@ class SwChan {
       d.faultArg = decision.arg;
       d.stallMs = decision.stallMs;
     }
-    this.submitted.push(d);
+    this.queue.push(d);
+    this.submittedRecords += d.nPieces;
     return cookie;
   };
 
   issuePending(): void {
-    if (this.submitted.length === 0) {
-      this.pump();
-      return;
-    }
-    for (const d of this.submitted) {
-      d.piecesLeft = d.nPieces;
-      this.active.set(d.cookie, d);
-      this.swq.push(d);
-    }
-    this.submitted = [];
-    const queued = this.swq.length - this.swqHead;
-    if (queued > this.maxSoftwareQueued) this.maxSoftwareQueued = queued;
+    this.nActive += this.queue.length - this.issuedEnd;
+    this.issuedEnd = this.queue.length;
+    this.queuedRecords += this.submittedRecords;
+    this.submittedRecords = 0;
     this.pump();
+    const queued = this.softwareQueued();
+    if (queued > this.maxSoftwareQueued) this.maxSoftwareQueued = queued;
   }
 
-  /** Moves descriptors from the software queue into free ring slots and rings the doorbell. */
+  /** Records waiting behind the ring: published beyond its `depth` entries, or not published yet. */
+  private softwareQueued(): number {
+    const unfetched = (this.tail - Atomics.load(this.h, H_HEAD)) | 0;
+    return Math.max(0, unfetched - this.layout.depth) + this.queuedRecords;
+  }
+
+  /**
+   * Moves issued descriptors into free slots of the shared queue, in chains of at most `depth`
+   * records, and rings the doorbell. The engine refills its ring from the shared queue by itself;
+   * only descriptors that did not fit stay here (`H_SPACE_WANTED` asks for an interrupt per fetch).
+   */
   private pump(): void {
-    if (this.terminating > 0 || this.stopping !== null || this.swqHead === this.swq.length) {
+    if (this.terminating > 0 || this.stopping !== null || this.queueHead === this.issuedEnd) {
       this.arm();
       return;
     }
     this.ensureWorker();
-    const { i32, f64, recordBase, depth, compDepth } = this.layout;
+    const { i32, f64, recordBase, depth, slots, compDepth } = this.layout;
     const h = this.h;
-    const mask = depth - 1;
+    const mask = slots - 1;
     const head = Atomics.load(h, H_HEAD);
     const start = this.tail;
     let tail = start;
-    while (this.swqHead < this.swq.length && this.hwCount < compDepth && ((tail - head) | 0) < depth) {
-      const d = this.swq[this.swqHead] as SwDesc;
+    let chainStart = start;
+    while (this.queueHead < this.issuedEnd && this.hwCount < compDepth && ((tail - head) | 0) < slots) {
+      const d = this.queue[this.queueHead] as SwDesc;
       const p = d.nextPiece;
       const slot = tail & mask;
       const w = recordBase + slot * RECORD_WORDS;
@@ -378,24 +404,28 @@ class SwChan {
       i32[w + R_STALL_MS] = p === 0 ? d.stallMs : 0;
       tail = (tail + 1) | 0;
       this.hwCount++;
+      this.queuedRecords--;
       d.nextPiece++;
       if (d.nextPiece === d.nPieces) {
-        this.swq[this.swqHead] = undefined as unknown as SwDesc;
-        this.swqHead++;
+        this.queue[this.queueHead] = undefined as unknown as SwDesc;
+        this.queueHead++;
+      }
+      if (((tail - chainStart) | 0) === depth) {
+        this.endChain(chainStart, depth);
+        chainStart = tail;
       }
     }
-    if (this.swqHead === this.swq.length) {
-      this.swq = [];
-      this.swqHead = 0;
-    } else if (this.swqHead > 1024 && this.swqHead * 2 > this.swq.length) {
-      this.swq = this.swq.slice(this.swqHead);
-      this.swqHead = 0;
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+      this.issuedEnd = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.issuedEnd -= this.queueHead;
+      this.queueHead = 0;
     }
-    const n = (tail - start) | 0;
-    if (n > 0) {
-      this.assignRanks(start, n);
-      const lastW = recordBase + ((tail - 1) & mask) * RECORD_WORDS;
-      i32[lastW + R_FLAGS] = (i32[lastW + R_FLAGS] as number) | REC_CHAIN_END;
+    if (tail !== chainStart) this.endChain(chainStart, (tail - chainStart) | 0);
+    if (tail !== start) {
       const phys = this.dev.phys;
       if (phys.generation !== this.sentGeneration && this.port !== null) {
         this.sentGeneration = phys.generation;
@@ -405,15 +435,23 @@ class SwChan {
       Atomics.store(h, H_TAIL, tail);
       this.ring();
     }
-    Atomics.store(h, H_SPACE_WANTED, this.swqHead < this.swq.length ? 1 : 0);
+    Atomics.store(h, H_SPACE_WANTED, this.queueHead < this.issuedEnd ? 1 : 0);
     this.updateRef();
     this.arm();
   }
 
+  /** Closes the chain of the `n` records from `start`: execution ranks and the chain-end flag. */
+  private endChain(start: number, n: number): void {
+    const { i32, recordBase, slots } = this.layout;
+    this.assignRanks(start, n);
+    const lastW = recordBase + (((start + n - 1) | 0) & (slots - 1)) * RECORD_WORDS;
+    i32[lastW + R_FLAGS] = (i32[lastW + R_FLAGS] as number) | REC_CHAIN_END;
+  }
+
   /** Execution ranks of the records [start, start + n): fetch order, or a seeded permutation with stalls last. */
   private assignRanks(start: number, n: number): void {
-    const { i32, recordBase, depth } = this.layout;
-    const mask = depth - 1;
+    const { i32, recordBase, slots } = this.layout;
+    const mask = slots - 1;
     const order = this.rankScratch;
     for (let k = 0; k < n; k++) order[k] = k;
     if (this.dev.completionOrder === 'out-of-order') {
@@ -486,7 +524,7 @@ class SwChan {
   }
 
   private completeRecord(cookie: number, result: DmaengineTxResult, residue: number, len: number): void {
-    const d = this.active.get(cookie);
+    const d = this.chan.inProgress.get(cookie) as SwDesc | undefined;
     if (d === undefined) return;
     this.hwCount--;
     d.piecesLeft--;
@@ -494,7 +532,7 @@ class SwChan {
     if (result !== DMA_TRANS_NOERROR && d.result === DMA_TRANS_NOERROR) d.result = result;
     d.residue += residue;
     if (d.piecesLeft === 0) {
-      this.active.delete(cookie);
+      this.nActive--;
       dmaCookieComplete(d, d.result, d.residue);
     }
   }
@@ -511,14 +549,16 @@ class SwChan {
 
   /** Completes every outstanding descriptor with DMA_TRANS_ABORTED, in cookie order. */
   private abortAll(): void {
-    const all = new Set<SwDesc>(this.submitted);
-    for (const d of this.active.values()) all.add(d);
-    this.submitted = [];
-    this.swq = [];
-    this.swqHead = 0;
-    this.active.clear();
+    this.queue = [];
+    this.queueHead = 0;
+    this.issuedEnd = 0;
+    this.queuedRecords = 0;
+    this.submittedRecords = 0;
+    this.nActive = 0;
     this.hwCount = 0;
-    const list = [...all].sort((a, b) => a.cookie - b.cookie);
+    // Without an engine (it died) nobody drops the published records: a restarted one must not run them.
+    if (this.worker === null) Atomics.store(this.h, H_HEAD, this.tail);
+    const list = ([...this.chan.inProgress.values()] as SwDesc[]).sort((a, b) => a.cookie - b.cookie);
     for (const d of list) dmaCookieComplete(d, DMA_TRANS_ABORTED, d.len - d.doneBytes);
   }
 
@@ -615,7 +655,7 @@ class SwChan {
       produced: this.tail >>> 0,
       fetched: Atomics.load(h, H_HEAD) >>> 0,
       executed: Atomics.load(h, H_EXECUTED) >>> 0,
-      softwareQueued: this.swq.length - this.swqHead,
+      softwareQueued: this.softwareQueued(),
       maxSoftwareQueued: this.maxSoftwareQueued,
       doorbells: this.doorbells,
       interrupts: Atomics.load(h, H_IRQ) >>> 0,
@@ -624,7 +664,7 @@ class SwChan {
   }
 
   async stop(): Promise<void> {
-    if (this.active.size > 0 || this.submitted.length > 0) await this.terminate();
+    if (this.chan.inProgress.size > 0) await this.terminate();
     const worker = this.worker;
     if (worker === null) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -648,6 +688,7 @@ class SoftwareDmaDeviceImpl implements SoftwareDmaDevice {
   readonly phys: PhysMem;
   readonly ringDepth: number;
   readonly completionOrder: DmaCompletionOrder;
+  readonly irqCoalesceUs: number;
   readonly faults: DmaFaultPlan;
   /** Last error thrown inside a channel worker (diagnostics). */
   lastWorkerError: unknown = null;
@@ -672,6 +713,10 @@ class SoftwareDmaDeviceImpl implements SoftwareDmaDevice {
     if (!Number.isInteger(copyAlign) || copyAlign < 0 || copyAlign > 12) {
       throw new KernelError('EINVAL', `software DMA device: copyAlign ${String(copyAlign)} is invalid; accepted: an integer from 0 to 12 (log2 bytes)`);
     }
+    const irqCoalesceUs = options.irqCoalesceUs ?? DEFAULT_IRQ_COALESCE_US;
+    if (!Number.isInteger(irqCoalesceUs) || irqCoalesceUs < 0 || irqCoalesceUs > 1_000_000) {
+      throw new KernelError('EINVAL', `software DMA device: irqCoalesceUs ${String(irqCoalesceUs)} is invalid; accepted: an integer from 0 to 1000000 (µs)`);
+    }
     if (options.phys === undefined || typeof options.phys.share !== 'function') {
       throw new KernelError('EINVAL', 'software DMA device: phys is missing; accepted: a PhysMem');
     }
@@ -682,6 +727,7 @@ class SoftwareDmaDeviceImpl implements SoftwareDmaDevice {
     this.phys = options.phys;
     this.ringDepth = depth;
     this.completionOrder = order;
+    this.irqCoalesceUs = irqCoalesceUs;
     this.copyAlign = copyAlign;
     const channels: DmaChan[] = [];
     this.chans = [];
