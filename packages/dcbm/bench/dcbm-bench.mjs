@@ -12,7 +12,8 @@
 //
 // Reported per variant: end-to-end migration GB/s, copy-phase GB/s (migrate_batch_copy_start → _end,
 // where the seam copies), ratios against cpu, the driver's main-thread work per folio (tables,
-// mapping, prep, submit, issue; from dcbm's setupNs counter), its device time, and the device's
+// mapping, prep, submit; dcbm's setupNs - issueNs) and, apart, the time spent issuing (the doorbells:
+// on the software device a futex wake of a sleeping channel thread), its device time, and the device's
 // interrupts and doorbells per pass (all channels; ringStats). Also the host's
 // raw copy ceiling: one thread vs two threads copying 128 MiB between node buffers. Medians and the
 // best pass are both reported: the host is shared, and the best pass is the least disturbed one.
@@ -201,6 +202,7 @@ async function isolatedOverhead(sys, dcbm, dev, chans, count, reps) {
   const ctx = { batchId: 0, reason: MR_SYSCALL, memcg: 0, hint: 'default', bytes: count * PAGE_SIZE };
   dcbm.setParam('nrDmaChan', chans);
   const out = [];
+  const issue = [];
   for (let r = 0; r < reps + 2; r++) {
     for (let c = 0; c < chans; c++) dev.injectFault({ kind: 'stall', channel: c, nth: dev.channels[c].cookie + 1 });
     for (let i = 0; i < count; i++) sys.phys.fill(dst[i] * PAGE_SIZE, PAGE_SIZE, 0);
@@ -215,13 +217,17 @@ async function isolatedOverhead(sys, dcbm, dev, chans, count, reps) {
     for (let i = 0; i < count; i++) {
       if (Buffer.compare(sys.phys.bytes(src[i], 1), sys.phys.bytes(dst[i], 1)) !== 0) throw new Error('isolated overhead: bad copy');
     }
-    if (r >= 2) out.push(dcbm.lastBatch.setupNs / count); // two warm-up rounds
+    if (r >= 2) {
+      // two warm-up rounds
+      out.push((dcbm.lastBatch.setupNs - dcbm.lastBatch.issueNs) / count);
+      issue.push(dcbm.lastBatch.issueNs / count);
+    }
   }
   for (let i = 0; i < count; i++) {
     sys.alloc.folioPut(src[i]);
     sys.alloc.folioPut(dst[i]);
   }
-  return { medianUs: median(out) / 1000, bestUs: Math.min(...out) / 1000 };
+  return { medianUs: median(out) / 1000, bestUs: Math.min(...out) / 1000, issueMedianUs: median(issue) / 1000 };
 }
 
 /** Just the driver's own part: building both tables of a chunk and mapping/unmapping them (ns per folio). */
@@ -302,7 +308,7 @@ for (const c of CASES) {
     const reps = quick ? 9 : 41;
     isolated = {
       folios: per,
-      note: 'µs per folio of main-thread driver work (tables, mapping, prep, submit, issue) with the copy threads stalled',
+      note: 'µs per folio of main-thread driver work (tables, mapping, prep, submit) with the copy threads stalled; issueMedianUs: the issue (doorbells) apart',
       'dcbm-1ch': await isolatedOverhead(sys, dcbm, dev, 1, per, reps),
       'dcbm-2ch': await isolatedOverhead(sys, dcbm, dev, 2, per, reps),
       'dcbm-2ch-sg': await isolatedOverhead(sys, dcbmSg, devSg, 2, per, reps),
@@ -330,7 +336,7 @@ for (const c of CASES) {
   };
   let nid = 0;
   const flip = () => (nid = 1 - nid);
-  const samples = Object.fromEntries(variants.map((v) => [v.id, { ns: [], copyNs: [], setupNs: 0, setupFolios: 0, deviceNs: 0, batches: 0, descriptors: 0, interrupts: 0, doorbells: 0 }]));
+  const samples = Object.fromEntries(variants.map((v) => [v.id, { ns: [], copyNs: [], setupNs: 0, issueNs: 0, setupFolios: 0, deviceNs: 0, batches: 0, descriptors: 0, interrupts: 0, doorbells: 0 }]));
   // interrupts and doorbells of a device, summed over its channels
   const ringTotals = (d) => d.channels.reduce((t, ch) => ({ interrupts: t.interrupts + d.ringStats(ch).interrupts, doorbells: t.doorbells + d.ringStats(ch).doorbells }), { interrupts: 0, doorbells: 0 });
   // warm-up: every variant once in each direction (JIT, worker start, first touch of sections)
@@ -352,6 +358,7 @@ for (const c of CASES) {
         const after = v.driver.stats();
         if (after.batchesCopied - before.batchesCopied !== after.batches - before.batches) throw new Error(`${v.id}: a batch was not offloaded`);
         acc.setupNs += after.setupNs - before.setupNs;
+        acc.issueNs += after.issueNs - before.issueNs;
         acc.setupFolios += after.setupFolios - before.setupFolios;
         acc.deviceNs += after.deviceNs - before.deviceNs;
         acc.batches += after.batches - before.batches;
@@ -391,7 +398,8 @@ for (const c of CASES) {
       ...(v.driver === null
         ? {}
         : {
-            driverUsPerFolio: acc.setupNs / acc.setupFolios / 1000,
+            driverUsPerFolio: (acc.setupNs - acc.issueNs) / acc.setupFolios / 1000,
+            issueUsPerFolio: acc.issueNs / acc.setupFolios / 1000,
             deviceMsPerPass: acc.deviceNs / c.reps / 1e6,
             batchesPerPass: acc.batches / c.reps,
             descriptorsPerPass: acc.descriptors / c.reps,
@@ -425,11 +433,11 @@ console.log(
     `${f(ce.twoWorkersGBps4K.gbps)} [${f(ce.twoWorkersGBps4K.best)}] (4 KiB)`,
 );
 console.log('medians (best of the passes in brackets); x cpu = ratio to the cpu variant of the same case');
-console.log(`${'case'.padEnd(4)} ${'variant'.padEnd(17)} ${pad('migr GB/s', 14)} ${pad('x cpu', 12)} ${pad('copy GB/s', 14)} ${pad('x cpu', 12)} ${pad('µs/folio', 9)} ${pad('dev ms', 8)} ${pad('batches', 8)} ${pad('descs', 7)} ${pad('irqs', 6)} ${pad('bells', 6)}`);
+console.log(`${'case'.padEnd(4)} ${'variant'.padEnd(17)} ${pad('migr GB/s', 14)} ${pad('x cpu', 12)} ${pad('copy GB/s', 14)} ${pad('x cpu', 12)} ${pad('µs/folio', 9)} ${pad('+issue', 7)} ${pad('dev ms', 8)} ${pad('batches', 8)} ${pad('descs', 7)} ${pad('irqs', 6)} ${pad('bells', 6)}`);
 for (const row of results.cases) {
   for (const [id, v] of Object.entries(row.variants)) {
     console.log(
-      `${row.case.padEnd(4)} ${id.padEnd(17)} ${pad(`${f(v.migrateGBps)} [${f(v.bestMigrateGBps)}]`, 14)} ${pad(`${f(v.migrateRatio)} [${f(v.bestMigrateRatio)}]`, 12)} ${pad(`${f(v.copyGBps)} [${f(v.bestCopyGBps)}]`, 14)} ${pad(`${f(v.copyRatio)} [${f(v.bestCopyRatio)}]`, 12)} ${pad(f(v.driverUsPerFolio, 3), 9)} ${pad(f(v.deviceMsPerPass, 1), 8)} ${pad(v.batchesPerPass ?? '', 8)} ${pad(v.descriptorsPerPass ?? '', 7)} ${pad(v.interruptsPerPass === undefined ? '' : f(v.interruptsPerPass, 0), 6)} ${pad(v.doorbellsPerPass === undefined ? '' : f(v.doorbellsPerPass, 0), 6)}`,
+      `${row.case.padEnd(4)} ${id.padEnd(17)} ${pad(`${f(v.migrateGBps)} [${f(v.bestMigrateGBps)}]`, 14)} ${pad(`${f(v.migrateRatio)} [${f(v.bestMigrateRatio)}]`, 12)} ${pad(`${f(v.copyGBps)} [${f(v.bestCopyGBps)}]`, 14)} ${pad(`${f(v.copyRatio)} [${f(v.bestCopyRatio)}]`, 12)} ${pad(f(v.driverUsPerFolio, 3), 9)} ${pad(f(v.issueUsPerFolio, 3), 7)} ${pad(f(v.deviceMsPerPass, 1), 8)} ${pad(v.batchesPerPass ?? '', 8)} ${pad(v.descriptorsPerPass ?? '', 7)} ${pad(v.interruptsPerPass === undefined ? '' : f(v.interruptsPerPass, 0), 6)} ${pad(v.doorbellsPerPass === undefined ? '' : f(v.doorbellsPerPass, 0), 6)}`,
     );
   }
 }
@@ -440,7 +448,8 @@ for (const row of results.cases) {
     `${row.case} driver work per folio, copy threads stalled (${iso.folios}-folio batches): ` +
       `1ch ${f(iso['dcbm-1ch'].medianUs, 3)} [${f(iso['dcbm-1ch'].bestUs, 3)}] µs, 2ch ${f(iso['dcbm-2ch'].medianUs, 3)} [${f(iso['dcbm-2ch'].bestUs, 3)}] µs, ` +
       `2ch memcpy_sg ${f(iso['dcbm-2ch-sg'].medianUs, 3)} [${f(iso['dcbm-2ch-sg'].bestUs, 3)}] µs; ` +
-      `of which tables + mapping ${f(iso.tablesAndMappingNs / 1000, 3)} µs`,
+      `of which tables + mapping ${f(iso.tablesAndMappingNs / 1000, 3)} µs; issue (doorbells) on top: ` +
+      `${f(iso['dcbm-1ch'].issueMedianUs, 3)} / ${f(iso['dcbm-2ch'].issueMedianUs, 3)} / ${f(iso['dcbm-2ch-sg'].issueMedianUs, 3)} µs`,
   );
 }
 const outDir = join(here, '..', 'bench-results');

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { EINVAL, ENODEV, EOPNOTSUPP } from '@pagemig/kernel';
+import { EINVAL, ENODEV, EOPNOTSUPP, VirtualClock } from '@pagemig/kernel';
 import { NR_MAX_BATCHED_MIGRATION_PUD } from '@pagemig/migrate';
 import { DMA_INTERRUPT, DMA_MEMCPY, DMA_MEMCPY_SG, dmaCapMask, dmaReleaseChannel, dmaRequestChanByMask, type DmaDescSubmitEvent } from '@pagemig/dmaengine';
 import { expectIntact, makeDcbmFixture, makeRegion, migrateRegion, regionNodes, type DcbmFixture, type DcbmFixtureOptions } from './testing/fixture';
@@ -59,6 +59,23 @@ describe('dcbm batch copy', () => {
     expect(fx.offload.accounting().find((a) => a.migrator === 'dcbm')!.deviceNs).toBe(b.deviceNs);
     // per-channel busy time summed is at least the wall time of the DMA phase
     expect(b.deviceNs).toBeGreaterThanOrEqual(b.wallNs);
+  });
+
+  it('reports issue (doorbell) time apart from the rest of the driver work', async () => {
+    // Virtual time that moves only inside issue pending: the driver's other work then costs 0 ns.
+    const clock = new VirtualClock();
+    const fx = fixture({ clock });
+    const issue = fx.dev.deviceIssuePending.bind(fx.dev);
+    fx.dev.deviceIssuePending = (chan) => {
+      clock.advance(5000);
+      issue(chan);
+    };
+    await on(fx, { nr_dma_chan: '2' });
+    const r = await makeRegion(fx.task, 8, 3);
+    expect((await migrateRegion(fx, r, 1)).rc).toBe(0);
+    await expectIntact(fx, r);
+    expect(fx.dcbm.lastBatch).toMatchObject({ channels: 2, setupNs: 10_000, issueNs: 10_000 });
+    expect(fx.dcbm.stats()).toMatchObject({ setupNs: 10_000, issueNs: 10_000, setupFolios: 8 });
   });
 
   it('takes channels one after another and stops at the first failure', async () => {

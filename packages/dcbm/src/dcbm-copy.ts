@@ -82,6 +82,7 @@ export async function foliosCopyDma(host: DcbmCopyHost, dst: Int32Array, src: In
   const memmap = system.memmap;
   let rc = 0;
   let setupNs = 0;
+  let issueNs = 0;
   let copied = 0;
   try {
     for (let i = 0; i < c; i++) {
@@ -100,8 +101,11 @@ export async function foliosCopyDma(host: DcbmCopyHost, dst: Int32Array, src: In
         if (rc !== 0) break;
       }
     }
+    const tIssue = clock.now();
     if (rc === 0) for (let i = 0; i < c; i++) works[i]!.issue();
-    setupNs = clock.now() - t0;
+    const tEnd = clock.now();
+    setupNs = tEnd - t0;
+    issueNs = tEnd - tIssue;
     if (rc === 0) {
       // Wait channel by channel like the driver. A channel whose descriptors all reported (some
       // failed) does not stop the wait for the others; a timeout or a halt ends it.
@@ -170,6 +174,7 @@ export async function foliosCopyDma(host: DcbmCopyHost, dst: Int32Array, src: In
     stats.deviceNs += deviceNs;
     stats.wallNs += wallNs;
     stats.setupNs += setupNs;
+    stats.issueNs += issueNs;
     stats.setupFolios += count;
     if (aligned && descriptors > 0) stats.alignedBatches++;
     stats.foliosMigrated += copied;
@@ -192,6 +197,7 @@ export async function foliosCopyDma(host: DcbmCopyHost, dst: Int32Array, src: In
       deviceNs,
       wallNs,
       setupNs,
+      issueNs,
     };
   }
   return rc;

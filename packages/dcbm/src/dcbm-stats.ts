@@ -41,7 +41,14 @@ export interface DcbmStats {
   wallNs: number;
   /** Main-thread time from entry to the last issue (tables, mapping, prep, submit, issue) (ns)... */
   setupNs: number;
-  /** ...and the folios it covered (per-folio driver overhead = setupNs / setupFolios). */
+  /**
+   * The part of setupNs spent issuing (ringing the doorbells). On hardware that is an MMIO write;
+   * on the software device it can be a futex wake of a sleeping channel thread, which the host
+   * charges to the waker. Per-folio driver overhead as the driver defines it (tables, mapping,
+   * prep, submit) = (setupNs - issueNs) / setupFolios.
+   */
+  issueNs: number;
+  /** ...and the folios setupNs covered. */
   setupFolios: number;
   /** Batches whose device time could not be charged (offloadCopy called outside the registry). */
   unchargedBatches: number;
@@ -68,6 +75,8 @@ export interface DcbmBatchRecord {
   readonly deviceNs: number;
   readonly wallNs: number;
   readonly setupNs: number;
+  /** The part of setupNs spent in issue pending. */
+  readonly issueNs: number;
 }
 
 /** Zeroed counters. */
@@ -90,6 +99,7 @@ export function newDcbmStats(): DcbmStats {
     deviceNs: 0,
     wallNs: 0,
     setupNs: 0,
+    issueNs: 0,
     setupFolios: 0,
     unchargedBatches: 0,
   };

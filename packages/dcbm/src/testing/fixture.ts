@@ -5,6 +5,7 @@
  * folio pairs for calling `offloadCopy` directly; content and invariant checks; a tick-based wait.
  */
 import { expect } from 'vitest';
+import type { Clock } from '@pagemig/kernel';
 import { MIGRATE_SYNC, MR_SYSCALL, PAGE_SIZE, type MigrateMode, type MigrateReason } from '@pagemig/folio';
 import {
   FolioList,
@@ -58,6 +59,8 @@ export interface DcbmFixtureOptions {
   dcbm?: Omit<DcbmOptions, 'system' | 'offload' | 'dma'>;
   /** Node size in MiB (default 32). */
   nodeMiB?: number;
+  /** The system clock (default: the monotonic wall clock). */
+  clock?: Clock;
 }
 
 /** Builds system, engine, registry, DMA engine + software device and dcbm (offloading off). */
@@ -67,6 +70,7 @@ export function makeDcbmFixture(opts: DcbmFixtureOptions = {}): DcbmFixture {
     nodes: [{ size: mib << 20 }, { size: mib << 20 }],
     sectionSize: 4 << 20,
     thp: { enabled: 'madvise' },
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
   });
   const eng = createMigrateEngine(sys, opts.engine ?? {});
   const offload = createMigrateOffload(eng);
