@@ -1,43 +1,21 @@
 /**
  * Test support (not exported from the package): a two-node system with a migrate engine, its
- * offload registry, a DMA engine with a software device and a loaded dcbm; regions of a task's
- * anonymous memory filled with a position-dependent pattern; migration of a region to a node; raw
- * folio pairs for calling `offloadCopy` directly; content and invariant checks; a tick-based wait.
+ * offload registry, a DMA engine with a software device and a loaded dcbm; raw folio pairs for
+ * calling `offloadCopy` directly; content and invariant checks. Patterned regions, their migration
+ * and tick-based waits come from `@pagemig/region-kit` (re-exported here).
  */
 import { expect } from 'vitest';
 import type { Clock } from '@pagemig/kernel';
-import { MIGRATE_SYNC, MR_SYSCALL, PAGE_SIZE, type MigrateMode, type MigrateReason } from '@pagemig/folio';
-import {
-  FolioList,
-  GFP_HIGHUSER_MOVABLE,
-  MADV_HUGEPAGE,
-  MAP_ANONYMOUS,
-  MAP_PRIVATE,
-  NO_MEMCG,
-  PROT_READ,
-  PROT_WRITE,
-  __GFP_THISNODE,
-  accessVm,
-  checkInvariants,
-  createSystem,
-  translate,
-  type System,
-  type Task,
-} from '@pagemig/mm';
-import {
-  allocOnNode,
-  createMigrateEngine,
-  isolateFolioForMigration,
-  migratePages,
-  putbackMovablePages,
-  type BatchCopyContext,
-  type MigrateEngine,
-  type MigrateEngineConfig,
-  type MigratePagesResult,
-} from '@pagemig/migrate';
+import { MR_SYSCALL, PAGE_SIZE } from '@pagemig/folio';
+import { GFP_HIGHUSER_MOVABLE, NO_MEMCG, __GFP_THISNODE, checkInvariants, createSystem, type System, type Task } from '@pagemig/mm';
+import { createMigrateEngine, type BatchCopyContext, type MigrateEngine, type MigrateEngineConfig } from '@pagemig/migrate';
+import { firstBadByte, patternByte, regionNodes as nodesOfRegion, type Region } from '@pagemig/region-kit';
 import { createMigrateOffload, type MigrateOffload } from '@pagemig/offload';
 import { DmaEngine, createSoftwareDmaDevice, type SoftwareDmaDevice, type SoftwareDmaDeviceOptions } from '@pagemig/dmaengine';
 import { createDcbm, type Dcbm, type DcbmOptions } from '../dcbm';
+
+export { firstBadByte, makeRegion, migrateRegion, patternByte, tick, until } from '@pagemig/region-kit';
+export type { Region } from '@pagemig/region-kit';
 
 /** Everything a dcbm test needs. */
 export interface DcbmFixture {
@@ -81,39 +59,6 @@ export function makeDcbmFixture(opts: DcbmFixtureOptions = {}): DcbmFixture {
   return { sys, eng, offload, dma, dev, dcbm, task };
 }
 
-/** A region of the task's memory with a known pattern. */
-export interface Region {
-  addr: number;
-  len: number;
-  seed: number;
-}
-
-/** The pattern byte at offset `i` of a region with `seed` (changes within and across pages). */
-export function patternByte(seed: number, i: number): number {
-  return (seed * 131 + i * 7 + Math.floor(i / PAGE_SIZE) * 13) & 255;
-}
-
-/** Maps `pages` base pages (2 MiB THPs when `huge`), fills them with the pattern of `seed`. */
-export async function makeRegion(task: Task, pages: number, seed: number, huge = false): Promise<Region> {
-  const len = pages * PAGE_SIZE;
-  const mm = task.mm;
-  const addr = mm.mmap(0, len + (huge ? 2 << 20 : 0), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-  const start = huge ? Math.ceil(addr / (2 << 20)) * (2 << 20) : addr;
-  if (huge) mm.madvise(start, len, MADV_HUGEPAGE);
-  const buf = new Uint8Array(len);
-  for (let i = 0; i < len; i++) buf[i] = patternByte(seed, i);
-  await accessVm(task, start, buf, true);
-  return { addr: start, len, seed };
-}
-
-/** Index of the first byte of the region that lost its pattern (read through the page tables), or -1. */
-export async function firstBadByte(task: Task, r: Region): Promise<number> {
-  const buf = new Uint8Array(r.len);
-  await accessVm(task, r.addr, buf, false);
-  for (let i = 0; i < r.len; i++) if (buf[i] !== patternByte(r.seed, i)) return i;
-  return -1;
-}
-
 /** Asserts the region holds its pattern and the system has no invariant violations. */
 export async function expectIntact(fx: DcbmFixture, r: Region): Promise<void> {
   expect(await firstBadByte(fx.task, r), 'first byte of the region that lost its pattern').toBe(-1);
@@ -122,36 +67,7 @@ export async function expectIntact(fx: DcbmFixture, r: Region): Promise<void> {
 
 /** Nodes holding the region's pages. */
 export function regionNodes(fx: DcbmFixture, r: Region): Set<number> {
-  const nodes = new Set<number>();
-  for (let va = r.addr; va < r.addr + r.len; va += PAGE_SIZE) nodes.add(fx.sys.phys.pfnToNid(translate(fx.task.mm, va, false)));
-  return nodes;
-}
-
-/** Isolates the region's folios and migrates them to `nid`; what is left is put back. */
-export async function migrateRegion(
-  fx: DcbmFixture,
-  r: Region,
-  nid: number,
-  call: { reason?: MigrateReason; mode?: MigrateMode } = {},
-): Promise<MigratePagesResult> {
-  const { sys, eng, task } = fx;
-  const list = new FolioList(sys.memmap);
-  let last = -1;
-  for (let va = r.addr; va < r.addr + r.len; va += PAGE_SIZE) {
-    const pfn = translate(task.mm, va, false);
-    if (pfn < 0) continue;
-    const head = sys.memmap.compoundHead(pfn);
-    if (head === last || sys.phys.pfnToNid(head) === nid) continue;
-    last = head;
-    isolateFolioForMigration(sys, head, list);
-  }
-  const result = await migratePages(eng, list, allocOnNode(sys, nid), null, {
-    mode: call.mode ?? MIGRATE_SYNC,
-    reason: call.reason ?? MR_SYSCALL,
-    memcg: task.memcg,
-  });
-  putbackMovablePages(sys, list);
-  return result;
+  return nodesOfRegion(fx.sys, fx.task, r);
 }
 
 /** Raw folio pairs for calling `offloadCopy` directly: sources on node 0 with a pattern, zeroed destinations on node 1. */
@@ -210,18 +126,4 @@ export function pairsLanded(sys: System, p: FolioPairs): boolean[] {
     out.push(Buffer.compare(a, b) === 0);
   }
   return out;
-}
-
-/** Yields to the event loop once. */
-export function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Ticks until `cond()` holds; throws after `max` ticks (a bound on work, not on time). */
-export async function until(cond: () => boolean, max = 100_000): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    if (cond()) return;
-    await tick();
-  }
-  throw new Error(`condition not reached after ${max} ticks`);
 }

@@ -1,33 +1,17 @@
 /**
- * Test support (not exported from the package): a two-node system with a task, regions of
- * anonymous memory filled with a per-region byte pattern, migration of a region to a node, a
- * content check through the task's page tables, controllable migrators, and a tick-based wait
- * (never wall-clock).
+ * Test support (not exported from the package): a two-node system with a task and the registry,
+ * a content check of a patterned region, and controllable migrators. Regions, their migration and
+ * tick-based waits come from `@pagemig/region-kit` (re-exported here).
  */
 import { createModule, type Clock, type Module } from '@pagemig/kernel';
-import { MIGRATE_SYNC, PAGE_SIZE, type MigrateMode, type MigrateReason } from '@pagemig/folio';
-import { FolioList, MADV_HUGEPAGE, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, accessVm, checkInvariants, createSystem, translate, type System, type Task } from '@pagemig/mm';
-import {
-  allocOnNode,
-  createMigrateEngine,
-  isolateFolioForMigration,
-  migratePages,
-  putbackMovablePages,
-  type BatchCopyContext,
-  type MigrateEngine,
-  type MigrateEngineConfig,
-  type MigratePagesResult,
-  type OffloadHint,
-} from '@pagemig/migrate';
+import { checkInvariants, createSystem, type System, type Task } from '@pagemig/mm';
+import { createMigrateEngine, type BatchCopyContext, type MigrateEngine, type MigrateEngineConfig } from '@pagemig/migrate';
+import { firstBadByte, type Region } from '@pagemig/region-kit';
 import { createMigrateOffload, type MigrateOffload } from '../migrate-offload';
 import type { Migrator } from '../migrator';
 
-/** A region of a task's memory with a known pattern. */
-export interface Region {
-  addr: number;
-  len: number;
-  seed: number;
-}
+export { makeRegion, migrateRegion, patternByte, regionNodes, tick, until } from '@pagemig/region-kit';
+export type { Region } from '@pagemig/region-kit';
 
 /** Everything a test needs. */
 export interface Fixture {
@@ -70,85 +54,14 @@ export class SteppingClock implements Clock {
   }
 }
 
-/** The pattern byte at offset `i` of a region with `seed`. */
-export function patternByte(seed: number, i: number): number {
-  return (seed * 131 + i * 7 + Math.floor(i / PAGE_SIZE) * 13) & 255;
-}
-
-/** Maps `pages` base pages (THP-backed when `huge`), fills them with the pattern of `seed`. */
-export async function makeRegion(task: Task, pages: number, seed: number, huge = false): Promise<Region> {
-  const len = pages * PAGE_SIZE;
-  const mm = task.mm;
-  const addr = mm.mmap(0, len + (huge ? 2 << 20 : 0), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-  const start = huge ? Math.ceil(addr / (2 << 20)) * (2 << 20) : addr;
-  if (huge) mm.madvise(start, len, MADV_HUGEPAGE);
-  const buf = new Uint8Array(len);
-  for (let i = 0; i < len; i++) buf[i] = patternByte(seed, i);
-  await accessVm(task, start, buf, true);
-  return { addr: start, len, seed };
-}
-
 /** True when the region still holds its pattern (read through the task's page tables). */
 export async function regionIntact(task: Task, r: Region): Promise<boolean> {
-  const buf = new Uint8Array(r.len);
-  await accessVm(task, r.addr, buf, false);
-  for (let i = 0; i < r.len; i++) if (buf[i] !== patternByte(r.seed, i)) return false;
-  return true;
-}
-
-/** Nodes holding the region's pages (from the page tables, without faulting). */
-export function regionNodes(sys: System, task: Task, r: Region): Set<number> {
-  const nodes = new Set<number>();
-  for (let va = r.addr; va < r.addr + r.len; va += PAGE_SIZE) nodes.add(sys.phys.pfnToNid(translate(task.mm, va, false)));
-  return nodes;
-}
-
-/** Isolates the region's folios and migrates them to `nid`; failures are put back. */
-export async function migrateRegion(
-  fx: Fixture,
-  r: Region,
-  nid: number,
-  call: { reason: MigrateReason; hint?: OffloadHint; mode?: MigrateMode },
-): Promise<MigratePagesResult> {
-  const { sys, eng, task } = fx;
-  const list = new FolioList(sys.memmap);
-  let last = -1;
-  for (let va = r.addr; va < r.addr + r.len; va += PAGE_SIZE) {
-    const pfn = translate(task.mm, va, false);
-    if (pfn < 0) continue;
-    const head = sys.memmap.compoundHead(pfn);
-    if (head === last || sys.phys.pfnToNid(head) === nid) continue;
-    last = head;
-    // a folio already isolated (by a concurrent migration) is refused here, as in the kernel
-    isolateFolioForMigration(sys, head, list);
-  }
-  const result = await migratePages(eng, list, allocOnNode(sys, nid), null, {
-    mode: call.mode ?? MIGRATE_SYNC,
-    reason: call.reason,
-    memcg: task.memcg,
-    hint: call.hint ?? 'default',
-  });
-  putbackMovablePages(sys, list);
-  return result;
+  return (await firstBadByte(task, r)) < 0;
 }
 
 /** The invariant violations of the system (empty when consistent). */
 export function violations(sys: System): string[] {
   return checkInvariants(sys);
-}
-
-/** Yields to the event loop once (all pending microtasks and one macrotask turn). */
-export function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Ticks until `cond()` holds; throws after `max` ticks (a bound on work, not on time). */
-export async function until(cond: () => boolean, max = 10_000): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    if (cond()) return;
-    await tick();
-  }
-  throw new Error(`condition not reached after ${max} ticks`);
 }
 
 /** A migrator whose every call waits for the test to release it, then copies for real. */
