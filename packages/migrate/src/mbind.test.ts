@@ -19,7 +19,7 @@ import {
 import type { MigratePagesStartEvent } from './engine';
 import { mbind } from './mbind';
 import { MAX_NUMNODES } from './numa-nodes';
-import { THP_SIZE, expectClean, expectPattern, makeRegion, record, regionNodes } from './testing/fixture';
+import { THP_SIZE, expectClean, expectIntactOn, expectPattern, makeRegion, record, regionNodes } from './testing/fixture';
 import { folioAt, nodeAt, pageAddr, pin, regionOn, smallSystem } from './testing/entry-fixture';
 
 function policyAt(task: { mm: { findVma(addr: number): { policy: Parameters<typeof formatMemPolicy>[0] | null } | null } }, addr: number): string {
@@ -53,9 +53,7 @@ describe('mbind: argument checks (nothing changes on error)', () => {
       const rc = await mbind(eng, task, c.addr ?? region.addr, c.len ?? region.len, c.mode, c.nodes, c.flags | MPOL_MF_MOVE);
       expect(rc).toBe(c.rc);
       expect(policyAt(task, region.addr)).toBe('none');
-      expect(regionNodes(sys, region)).toEqual(new Set([0]));
-      await expectPattern(region);
-      expectClean(sys);
+      await expectIntactOn(sys, region, 0);
     });
   }
 });
@@ -180,9 +178,7 @@ describe('mbind: policy and migration', () => {
     const task = sys.createTask({ uid: 1000, cpu: 2 }); // node 1's CPU
     const region = await regionOn(sys, task, 'anon', 4 * PAGE_SIZE, 0);
     expect(await mbind(eng, task, region.addr, region.len, MPOL_DEFAULT, [], MPOL_MF_MOVE)).toBe(0);
-    expect(regionNodes(sys, region)).toEqual(new Set([1]));
-    await expectPattern(region);
-    expectClean(sys);
+    await expectIntactOn(sys, region, 1);
   });
 
   it('THP and hugetlb folios move whole', async () => {

@@ -19,8 +19,10 @@ import type { FolioCopyEvent, MigrateFolioEvent } from './engine';
 import {
   THP_SIZE,
   expectClean,
+  expectIntactOn,
   expectPattern,
   makeEngine,
+  makeEngineWithRegion,
   makeRegion,
   migrateTo,
   record,
@@ -37,10 +39,7 @@ async function failAllocs(sys: ReturnType<typeof makeEngine>['sys'], knobs: Reco
 
 describe('-EAGAIN: a folio lock held elsewhere', () => {
   it('ASYNC retries every pass, then counts the folio as failed and leaves it on the list', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 8 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 8 * PAGE_SIZE);
     const held = folios[3]!;
     expect(sys.locks.folioTrylock(held)).toBe(true);
     const unmaps = record<MigrateFolioEvent>(sys, 'migrate_folio_unmap');
@@ -58,10 +57,7 @@ describe('-EAGAIN: a folio lock held elsewhere', () => {
   });
 
   it('succeeds when the lock is released between passes', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 8 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 8 * PAGE_SIZE);
     const held = folios[0]!;
     sys.locks.folioTrylock(held);
     let seen = 0;
@@ -71,16 +67,11 @@ describe('-EAGAIN: a folio lock held elsewhere', () => {
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_ASYNC, reason: MR_COMPACTION });
     stop();
     expect(result.rc).toBe(0);
-    expect(regionNodes(sys, region)).toEqual(new Set([1]));
-    await expectPattern(region);
-    expectClean(sys);
+    await expectIntactOn(sys, region, 1);
   });
 
   it('SYNC waits for the lock after its three batched passes', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 4 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 4 * PAGE_SIZE);
     const held = folios[1]!;
     sys.locks.folioTrylock(held);
     const unmaps = record<MigrateFolioEvent>(sys, 'migrate_folio_unmap');
@@ -90,9 +81,7 @@ describe('-EAGAIN: a folio lock held elsewhere', () => {
     expect(result.rc).toBe(0);
     // three ASYNC batched passes failed on the held lock before the per-folio SYNC pass waited
     expect(unmaps.events.filter((e) => e.src === held && e.rc === -EAGAIN).length).toBe(3);
-    expect(regionNodes(sys, region)).toEqual(new Set([1]));
-    await expectPattern(region);
-    expectClean(sys);
+    await expectIntactOn(sys, region, 1);
   });
 });
 
@@ -120,10 +109,7 @@ describe('-EAGAIN: an extra reference', () => {
   }
 
   it('succeeds when the extra reference goes away during the move passes', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 6 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 6 * PAGE_SIZE);
     const pinned = folios[4]!;
     sys.memmap.folioGet(pinned);
     const stop = eng.tp.move.subscribe((e) => {
@@ -132,19 +118,14 @@ describe('-EAGAIN: an extra reference', () => {
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_ASYNC, reason: MR_COMPACTION });
     stop();
     expect(result.rc).toBe(0);
-    expect(regionNodes(sys, region)).toEqual(new Set([1]));
-    await expectPattern(region);
-    expectClean(sys);
+    await expectIntactOn(sys, region, 1);
   });
 });
 
 describe('writeback', () => {
   for (const mode of [MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT] as const) {
     it(`gives -EBUSY (permanent) in mode ${mode}`, async () => {
-      const { sys, eng } = makeEngine();
-      const task = sys.createTask();
-      const region = await makeRegion(sys, task, 'file', 4 * PAGE_SIZE);
-      const folios = regionFolios(sys, region);
+      const { sys, eng, task, region, folios } = await makeEngineWithRegion('file', 4 * PAGE_SIZE);
       sys.locks.folioStartWriteback(folios[0]!);
       const result = await migrateTo(eng, folios, 1, { mode, reason: MR_COMPACTION });
       expect(result.rc).toBe(1);
@@ -157,26 +138,18 @@ describe('writeback', () => {
   }
 
   it('MIGRATE_SYNC waits for writeback to end', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'file', 4 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('file', 4 * PAGE_SIZE);
     sys.locks.folioStartWriteback(folios[1]!);
     setTimeout(() => sys.locks.folioEndWriteback(folios[1]!), 20);
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_SYNC });
     expect(result.rc).toBe(0);
-    expect(regionNodes(sys, region)).toEqual(new Set([1]));
-    await expectPattern(region);
-    expectClean(sys);
+    await expectIntactOn(sys, region, 1);
   });
 });
 
 describe('-ENOMEM on the target', () => {
   it('splits a THP and migrates its pages (MR_SYSCALL)', async () => {
-    const { sys, eng } = makeEngine({}, { nrMaxBatchedMigration: 262144 });
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'thp', THP_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('thp', THP_SIZE, { nrMaxBatchedMigration: 262144 });
     await failAllocs(sys, { probability: '100', times: '1' });
     const before = sys.vmstat.snapshot();
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_SYNC, reason: MR_SYSCALL });
@@ -191,10 +164,7 @@ describe('-ENOMEM on the target', () => {
   });
 
   it('does not split for MR_NUMA_MISPLACED: the call fails with -ENOMEM', async () => {
-    const { sys, eng } = makeEngine({}, { nrMaxBatchedMigration: 262144 });
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'thp', THP_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('thp', THP_SIZE, { nrMaxBatchedMigration: 262144 });
     await failAllocs(sys, { probability: '100', times: '1' });
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_ASYNC, reason: MR_NUMA_MISPLACED });
     expect(result.rc).toBe(-ENOMEM);
@@ -205,10 +175,7 @@ describe('-ENOMEM on the target', () => {
   });
 
   it('moves what is already unmapped, then stops the whole call', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 10 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 10 * PAGE_SIZE);
     // four target allocations succeed, the fifth fails
     await failAllocs(sys, { probability: '100', times: '1', space: String(4 * PAGE_SIZE + 1) }) // should_fail(): space must exceed the size;
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_ASYNC, reason: MR_COMPACTION });
@@ -222,10 +189,7 @@ describe('-ENOMEM on the target', () => {
 
   it('MR_LONGTERM_PIN retries a split that fails with -EAGAIN instead of giving up', async () => {
     for (const reason of [MR_LONGTERM_PIN, MR_SYSCALL] as const) {
-      const { sys, eng } = makeEngine({}, { nrMaxBatchedMigration: 262144 });
-      const task = sys.createTask();
-      const region = await makeRegion(sys, task, 'thp', THP_SIZE);
-      const folios = regionFolios(sys, region);
+      const { sys, eng, task, region, folios } = await makeEngineWithRegion('thp', THP_SIZE, { nrMaxBatchedMigration: 262144 });
       sys.memmap.folioGet(folios[0]!); // a pin: the split cannot freeze the refcount
       await failAllocs(sys, { probability: '100', times: '-1' });
       const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_ASYNC, reason });
@@ -271,19 +235,15 @@ describe('-EHWPOISON', () => {
 describe('batch copy failure', () => {
   for (const failure of ['error', 'throw'] as const) {
     it(`a batch copy that ${failure === 'error' ? 'returns -EIO' : 'throws'} falls back per folio with data intact`, async () => {
-      const { sys, eng } = makeEngine();
+      const { sys, eng, task, region } = await makeEngineWithRegion('anon', 16 * PAGE_SIZE);
       eng.batchCopy = failure === 'error' ? () => Promise.resolve(-5) : () => Promise.reject(new Error('engine fault'));
-      const task = sys.createTask();
-      const region = await makeRegion(sys, task, 'anon', 16 * PAGE_SIZE);
       const copies = record<FolioCopyEvent>(sys, 'migrate_folio_copy');
       const result = await migrateTo(eng, regionFolios(sys, region), 1, { mode: MIGRATE_ASYNC, reason: MR_COMPACTION });
       copies.stop();
       expect(result.rc).toBe(0);
       expect(copies.events.length).toBe(16);
       expect(copies.events.every((e) => e.fallback)).toBe(true);
-      expect(regionNodes(sys, region)).toEqual(new Set([1]));
-      await expectPattern(region);
-      expectClean(sys);
+      await expectIntactOn(sys, region, 1);
     });
   }
 
@@ -310,10 +270,7 @@ describe('V5 and V6 retry semantics', () => {
    */
   for (const semantics of ['v5', 'v6'] as const) {
     it(`${semantics}: a retried pair ${semantics === 'v5' ? 'skips' : 'repeats'} the copy`, async () => {
-      const { sys, eng } = makeEngine({}, { retrySemantics: semantics });
-      const task = sys.createTask();
-      const region = await makeRegion(sys, task, 'anon', 4 * PAGE_SIZE);
-      const folios = regionFolios(sys, region);
+      const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 4 * PAGE_SIZE, { retrySemantics: semantics });
       const victim = folios[1]!;
       const stopEnd = eng.tp.batchEnd.subscribe(() => {
         sys.memmap.folioGet(victim);
@@ -362,10 +319,7 @@ describe('V5 and V6 retry semantics', () => {
 
 describe('reason rules', () => {
   it('MR_MEMORY_FAILURE leaves the source for the caller to release', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 2 * PAGE_SIZE);
-    const folios = regionFolios(sys, region);
+    const { sys, eng, task, region, folios } = await makeEngineWithRegion('anon', 2 * PAGE_SIZE);
     const result = await migrateTo(eng, folios, 1, { mode: MIGRATE_SYNC, reason: MR_MEMORY_FAILURE });
     expect(result.rc).toBe(0);
     for (const folio of folios) {
@@ -377,9 +331,7 @@ describe('reason rules', () => {
   });
 
   it('MR_DEMOTION leaves NR_ISOLATED to its caller', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 3 * PAGE_SIZE);
+    const { sys, eng, task, region } = await makeEngineWithRegion('anon', 3 * PAGE_SIZE);
     await migrateTo(eng, regionFolios(sys, region), 1, { mode: MIGRATE_ASYNC, reason: MR_DEMOTION });
     expect(sys.lru.nrIsolated[0]).toBe(3);
     await migrateTo(eng, regionFolios(sys, region), 0, { mode: MIGRATE_ASYNC, reason: MR_COMPACTION });
@@ -387,9 +339,7 @@ describe('reason rules', () => {
   });
 
   it('keeps the digest of a region through a round trip', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'mthp64k', 64 * PAGE_SIZE);
+    const { sys, eng, task, region } = await makeEngineWithRegion('mthp64k', 64 * PAGE_SIZE);
     const digest = regionDigest(sys, region);
     await migrateTo(eng, regionFolios(sys, region), 1);
     await migrateTo(eng, regionFolios(sys, region), 0);

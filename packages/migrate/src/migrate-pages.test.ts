@@ -14,6 +14,7 @@ import {
   expectClean,
   expectPattern,
   makeEngine,
+  makeEngineWithRegion,
   makeRegion,
   migrateTo,
   record,
@@ -76,9 +77,7 @@ describe('migratePages moves every kind of folio between nodes', () => {
   }
 
   it('frees the old frames: free memory per node moves with the folios', async () => {
-    const { sys, eng } = makeEngine();
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 128 * PAGE_SIZE);
+    const { sys, eng, task, region } = await makeEngineWithRegion('anon', 128 * PAGE_SIZE);
     const free0 = sys.zones[0]!.nrFreePages;
     const free1 = sys.zones[1]!.nrFreePages;
     await migrateTo(eng, regionFolios(sys, region), 1);
@@ -188,9 +187,7 @@ describe('batching', () => {
   });
 
   it('a hint of never keeps the call off the batch path; the batching policy gates it without a migrator', async () => {
-    const { sys, eng } = makeEngine({}, { batchingPolicy: 'gated' });
-    const task = sys.createTask();
-    const region = await makeRegion(sys, task, 'anon', 8 * PAGE_SIZE);
+    const { sys, eng, task, region } = await makeEngineWithRegion('anon', 8 * PAGE_SIZE, { batchingPolicy: 'gated' });
     const batches = record<BatchCopyStartEvent>(sys, 'migrate_batch_copy_start');
     await migrateTo(eng, regionFolios(sys, region), 1, { mode: MIGRATE_ASYNC });
     eng.batchingPolicy = 'always';

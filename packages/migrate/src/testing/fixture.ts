@@ -55,6 +55,25 @@ export function makeEngine(config: Partial<SystemConfig> = {}, engine: MigrateEn
   return { sys, eng: createMigrateEngine(sys, engine) };
 }
 
+/** A fresh engine, a task on node 0 and a filled region of `kind` in it, with the region's folios. */
+export async function makeEngineWithRegion(
+  kind: RegionKind,
+  len: number,
+  engine: MigrateEngineConfig = {},
+): Promise<{ sys: System; eng: MigrateEngine; task: Task; region: Region; folios: number[] }> {
+  const { sys, eng } = makeEngine({}, engine);
+  const task = sys.createTask();
+  const region = await makeRegion(sys, task, kind, len);
+  return { sys, eng, task, region, folios: regionFolios(sys, region) };
+}
+
+/** Asserts the whole region sits on `nid`, still holds its pattern, and the system is clean. */
+export async function expectIntactOn(sys: System, region: Region, nid: number): Promise<void> {
+  expect(regionNodes(sys, region)).toEqual(new Set([nid]));
+  await expectPattern(region);
+  expectClean(sys);
+}
+
 /** Maps and fills a region of `kind` in `task` (CPU 0 = node 0 by default). */
 export async function makeRegion(sys: System, task: Task, kind: RegionKind, len: number, seed = 1, file?: AddressSpace): Promise<Region> {
   const rw = PROT_READ | PROT_WRITE;
