@@ -46,7 +46,8 @@ export function benchCommand(): Command {
         mkdirSync(options.out, { recursive: true });
         writeFileSync(join(options.out, 'bench.json'), benchJson(result));
         writeFileSync(join(options.out, 'bench.csv'), benchCsv(result));
-        await writeBenchReport(options.out, result);
+        const files = await writeBenchReport(options.out, result);
+        if (options.progress) process.stderr.write(`wrote ${['bench.json', 'bench.csv', ...files].map((f) => join(options.out!, f)).join(', ')}\n`);
       }
       const failed = result.rows.filter((r) => !r.verified);
       if (failed.length > 0) throw runtimeError(`${failed.length} row(s) failed verification: ${failed[0]!.problem ?? ''}`);

@@ -4,7 +4,9 @@
  * test task depends on build).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -34,6 +36,20 @@ describe.runIf(existsSync(CLI))('dist/cli.js', () => {
     expect(r).toEqual({ code: 0, out: 'dcbm\nnuma_misplaced,demotion\n', err: '' });
     const bad = cli(['shell', '/nonexistent.yaml'], '');
     expect(bad).toEqual({ code: 2, out: '', err: 'pagemig: /nonexistent.yaml: cannot read the scenario: no such file\n' });
+  });
+
+  it('bench --out names every file it wrote, and they are there', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pagemig-e2e-')), 'bench');
+    try {
+      const r = cli(['bench', '--total', '4M', '--sizes', '4K', '--paths', 'legacy,batch', '--repeat', '1', '--out', dir]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('legacy');
+      const files = ['bench.json', 'bench.csv', 'throughput.svg', 'throughput.png', 'speedup.svg', 'speedup.png', 'report.html'];
+      expect(r.err).toContain(`wrote ${files.map((f) => join(dir, f)).join(', ')}\n`);
+      expect(readdirSync(dir).sort()).toEqual([...files].sort());
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
   });
 
   it('--help for run, shell and dmatest', () => {
