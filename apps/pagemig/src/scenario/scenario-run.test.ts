@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkChromeTrace, chromeTrace } from '../trace/chrome-trace';
 import { loadScenario, parseScenario } from './scenario-load';
 import { runScenario, type RunResult } from './scenario-run';
 import { SCENARIOS_DIR, runCli, smallScenario } from './testing/scenario-fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pagemig-run-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function expectVerified(r: RunResult): void {
   expect(r.problems).toEqual([]);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -132,6 +132,7 @@ describe('pagemig shell (piped)', () => {
     expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.name.startsWith('migrate_pages syscall_or_cpuset'))).toHaveLength(2);
     const again = await pipe(world, ['trace stop']);
     expect(again).toMatchObject({ out: '', err: 'trace: not recording (trace start first)\n', status: 1 });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('unknown commands, help and exit', async () => {
