@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KernelError } from '@pagemig/kernel';
+import { expectKernelError } from '@pagemig/test-kit';
 import { DCBM_DEFAULT_PARAMS, checkDcbmParam, resolveDcbmParams } from './dcbm-params';
-
-function refusal(fn: () => unknown): KernelError {
-  try {
-    fn();
-  } catch (error) {
-    if (KernelError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KernelError');
-}
 
 describe('dcbm parameters', () => {
   it('defaults to the V5 driver except for per-descriptor completion', () => {
@@ -28,12 +18,10 @@ describe('dcbm parameters', () => {
     ['completion', 'first', 'accepted: each, last'],
     ['bogus', 1, 'parameter bogus is unknown'],
   ] as const)('refuses %s = %s with EINVAL and says what is accepted', (key, value, fragment) => {
-    const e = refusal(() => checkDcbmParam(key as never, value));
-    expect(e.code).toBe('EINVAL');
-    expect(e.message).toContain(fragment);
+    expectKernelError(() => checkDcbmParam(key as never, value), 'EINVAL', fragment);
   });
 
   it('refuses unknown keys in a partial set', () => {
-    expect(refusal(() => resolveDcbmParams({ nr_dma_chan: 2 } as never)).message).toContain('unknown');
+    expectKernelError(() => resolveDcbmParams({ nr_dma_chan: 2 } as never), 'EINVAL', 'unknown');
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { EBUSY, KernelError, createModule } from '@pagemig/kernel';
+import { EBUSY, createModule } from '@pagemig/kernel';
+import { expectKernelErrorAsync } from '@pagemig/test-kit';
 import { expectIntact, makeDcbmFixture, makeRegion, migrateRegion, regionNodes, tick, type DcbmFixture } from './testing/fixture';
 
 const all: DcbmFixture[] = [];
@@ -18,16 +19,6 @@ function readAll(fx: DcbmFixture): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of fx.sys.sysfs.list(DIR) as string[]) out[name] = String(fx.sys.sysfs.read(`${DIR}/${name}`));
   return out;
-}
-
-async function refusal(fx: DcbmFixture, name: string, value: string): Promise<KernelError> {
-  try {
-    await fx.sys.sysfs.writeOrThrow(`${DIR}/${name}`, value);
-  } catch (error) {
-    if (KernelError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error(`writing ${JSON.stringify(value)} to ${name} was accepted`);
 }
 
 describe('/sys/module/dcbm', () => {
@@ -68,10 +59,7 @@ describe('/sys/module/dcbm', () => {
     await fx.sys.sysfs.writeOrThrow(`${DIR}/nr_dma_chan`, '3');
     const before = readAll(fx);
     const paramsBefore = { ...fx.dcbm.params };
-    const e = await refusal(fx, name, value);
-    expect(e.code).toBe(code);
-    expect(e.message).toContain(`${DIR}/${name}`);
-    expect(e.message).toContain(fragment);
+    await expectKernelErrorAsync(fx.sys.sysfs.writeOrThrow(`${DIR}/${name}`, value), code, `${DIR}/${name}`, fragment);
     expect(readAll(fx)).toEqual(before);
     expect(fx.dcbm.params).toEqual(paramsBefore);
     expect(fx.offload.active).toBeNull();
@@ -101,8 +89,7 @@ describe('/sys/module/dcbm', () => {
     const other = { name: 'other', owner: createModule('other'), offloadCopy: () => Promise.resolve(0) };
     expect(fx.offload.register(other)).toBe(0);
     expect(await fx.sys.sysfs.write(`${DIR}/offloading`, '1')).toBe(-EBUSY);
-    const e = await refusal(fx, 'offloading', '1');
-    expect(e.code).toBe('EBUSY');
+    await expectKernelErrorAsync(fx.sys.sysfs.writeOrThrow(`${DIR}/offloading`, '1'), 'EBUSY');
     expect(fx.sys.sysfs.read(`${DIR}/offloading`)).toBe('0\n');
     expect(fx.dcbm.offloading).toBe(false);
     expect(fx.offload.active).toBe(other);

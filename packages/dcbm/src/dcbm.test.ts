@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { KernelError, SysfsTree } from '@pagemig/kernel';
+import { SysfsTree } from '@pagemig/kernel';
+import { expectKernelError } from '@pagemig/test-kit';
 import { createSystem } from '@pagemig/mm';
 import { createMigrateEngine } from '@pagemig/migrate';
 import { createMigrateOffload } from '@pagemig/offload';
@@ -15,16 +16,6 @@ function fixture(): DcbmFixture {
 afterAll(async () => {
   for (const fx of all) await fx.dev.shutdown();
 });
-
-function thrown(fn: () => unknown): KernelError {
-  try {
-    fn();
-  } catch (error) {
-    if (KernelError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KernelError');
-}
 
 describe('createDcbm', () => {
   it('loads the module dcbm with its migrator, offloading off, and the tunables given', () => {
@@ -43,12 +34,11 @@ describe('createDcbm', () => {
   it('refuses bad options with a message that says what is accepted, and a second driver in the same tree', () => {
     const fx = fixture();
     const base = { system: fx.sys, offload: fx.offload, dma: fx.dma, sysfs: new SysfsTree() };
-    expect(thrown(() => createDcbm({ ...base, nrDmaChan: 0 })).message).toContain('nr_dma_chan 0 is not accepted; accepted: an integer from 1 to 16');
-    expect(thrown(() => createDcbm({ ...base, completion: 'first' as never })).message).toContain('accepted: each, last');
+    expectKernelError(() => createDcbm({ ...base, nrDmaChan: 0 }), 'EINVAL', 'nr_dma_chan 0 is not accepted; accepted: an integer from 1 to 16');
+    expectKernelError(() => createDcbm({ ...base, completion: 'first' as never }), 'EINVAL', 'accepted: each, last');
     const elsewhere = createMigrateOffload(createMigrateEngine(createSystem({ nodes: [{ size: 8 << 20 }] })));
-    expect(thrown(() => createDcbm({ ...base, offload: elsewhere })).message).toContain('another system');
-    const dup = thrown(() => createDcbm({ system: fx.sys, offload: fx.offload, dma: fx.dma }));
-    expect(dup.code).toBe('EEXIST');
+    expectKernelError(() => createDcbm({ ...base, offload: elsewhere }), 'EINVAL', 'another system');
+    expectKernelError(() => createDcbm({ system: fx.sys, offload: fx.offload, dma: fx.dma }), 'EEXIST');
     // the refused constructions left nothing behind
     expect(base.sysfs.stat('/sys/module/dcbm')).toBeUndefined();
   });
@@ -56,8 +46,8 @@ describe('createDcbm', () => {
   it('setParam validates like the sysfs files and leaves the value on refusal', () => {
     const fx = fixture();
     fx.dcbm.setParam('nrDmaChan', 8);
-    expect(thrown(() => fx.dcbm.setParam('nrDmaChan', 17)).code).toBe('EINVAL');
-    expect(thrown(() => fx.dcbm.setParam('timeoutMs', -1)).code).toBe('EINVAL');
+    expectKernelError(() => fx.dcbm.setParam('nrDmaChan', 17), 'EINVAL');
+    expectKernelError(() => fx.dcbm.setParam('timeoutMs', -1), 'EINVAL');
     expect(fx.dcbm.params.nrDmaChan).toBe(8);
     expect(fx.dcbm.params.timeoutMs).toBe(10_000);
     expect(fx.sys.sysfs.read('/sys/module/dcbm/nr_dma_chan')).toBe('8\n');
